@@ -1,0 +1,84 @@
+use crate::error::{OrOverflow, ProgramResult};
+use crate::idl::{event, Error};
+use crate::processor::shared::args::Args;
+use crate::processor::shared::burn::{burn_for_deposit, Burn};
+use crate::processor::shared::checks::{akt_mint, config, price_feed, signer, system_program, token_account, token_program, writable};
+use crate::processor::shared::create::{create_pda, expect_new_pda, NewAccount};
+use crate::processor::shared::status::{evaluate, store};
+use crate::state::{init, load, AccountType, Lease, LeaseState, Provider, LEASE_SEED};
+use crate::sys::account::Input;
+use crate::sys::log::Event;
+use crate::sys::pda::seed;
+use crate::sys::sysvar::clock;
+
+pub fn process_create_lease(input: &Input) -> ProgramResult {
+    let (program_id, accounts, data) = (input.program_id, input.accounts(), input.data);
+    let [tenant, config_account, feed_account, provider_account, lease_account, tenant_akt, mint, token, system, ..] = accounts
+    else {
+        return Err(Error::NotEnoughAccounts.into());
+    };
+    let mut args = Args::new(data);
+    let dseq = args.u64()?;
+    let gseq = args.u32()?;
+    let oseq = args.u32()?;
+    let rate = args.u64()?;
+    let deposit_uact = args.u64()?;
+    let max_burn_uakt = args.u64()?;
+    args.finish()?;
+
+    signer(tenant)?;
+    writable(tenant)?;
+    token_program(token)?;
+    system_program(system)?;
+    let config = config(config_account, program_id, true)?;
+    if config.paused != 0 {
+        return Err(Error::Paused.into());
+    }
+    let feed = price_feed(feed_account, program_id, config)?;
+    writable(provider_account)?;
+    let provider = load::<Provider>(provider_account, program_id)?;
+    if provider.active == 0 {
+        return Err(Error::ProviderInactive.into());
+    }
+    akt_mint(mint, config)?;
+    token_account(tenant_akt, &config.akt_mint, Some(tenant.key()))?;
+    if rate == 0 {
+        return Err(Error::ZeroAmount.into());
+    }
+    let (dseq_le, gseq_le, oseq_le) = (dseq.to_le_bytes(), gseq.to_le_bytes(), oseq.to_le_bytes());
+    let seeds = [seed(LEASE_SEED), seed(tenant.key()), seed(provider_account.key()), seed(&dseq_le), seed(&gseq_le), seed(&oseq_le)];
+    let bump = expect_new_pda(lease_account, &seeds, program_id, Error::AlreadyInitialized)?;
+
+    let now = clock().unix_timestamp;
+    let evaluation = evaluate(config, feed, now);
+    let burn = Burn { owner: tenant, source: tenant_akt, mint, lease: lease_account.key(), deposit_uact, max_burn_uakt };
+    burn_for_deposit(config, &evaluation, &burn)?;
+    create_pda(&NewAccount { payer: tenant, account: lease_account, space: Lease::LEN, seeds: &seeds, bump: bump }, program_id)?;
+
+    let lease = init::<Lease>(lease_account)?;
+    lease.tenant = *tenant.key();
+    lease.provider = *provider_account.key();
+    lease.dseq.set(dseq);
+    lease.gseq.set(gseq);
+    lease.oseq.set(oseq);
+    lease.state = LeaseState::Active as u8;
+    lease.bump = bump;
+    lease.rate_uact_per_hour.set(rate);
+    lease.escrow_uact.set(deposit_uact);
+    lease.total_deposited_uact.set(deposit_uact);
+    lease.created_at.set(now);
+    lease.settled_at.set(now);
+    provider.active_leases.set(provider.active_leases.get().checked_add(1).or_overflow()?);
+    Event::new(&event::LEASE_CREATED)
+        .key(lease_account.key())
+        .key(tenant.key())
+        .key(provider_account.key())
+        .u64(dseq)
+        .u32(gseq)
+        .u32(oseq)
+        .u64(rate)
+        .u64(deposit_uact)
+        .emit();
+    store(config, &evaluate(config, feed, now));
+    Ok(())
+}

@@ -1,0 +1,74 @@
+use crate::error::{OrOverflow, ProgramResult};
+use crate::idl::{event, Error};
+use crate::processor::shared::args::Args;
+use crate::processor::shared::checks::{akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable};
+use crate::processor::shared::redeem::{redeem, MintAccounts};
+use crate::processor::shared::settle::settle;
+use crate::processor::shared::status::{evaluate, require_redeemable, store};
+use crate::math::quote_redeem;
+use crate::state::{load, Lease, Provider};
+use crate::sys::account::Input;
+use crate::sys::log::Event;
+use crate::sys::sysvar::clock;
+use crate::sys::keys_eq;
+
+pub fn process_withdraw(input: &Input) -> ProgramResult {
+    let (program_id, accounts, data) = (input.program_id, input.accounts(), input.data);
+    let [owner, config_account, feed_account, provider_account, lease_account, provider_akt, mint, authority, token, ..] = accounts
+    else {
+        return Err(Error::NotEnoughAccounts.into());
+    };
+    let mut args = Args::new(data);
+    let min_akt_out = args.u64()?;
+    args.finish()?;
+
+    signer(owner)?;
+    token_program(token)?;
+    let config = config(config_account, program_id, true)?;
+    if config.paused != 0 {
+        return Err(Error::Paused.into());
+    }
+    let feed = price_feed(feed_account, program_id, config)?;
+    writable(provider_account)?;
+    let provider = load::<Provider>(provider_account, program_id)?;
+    if !keys_eq(&provider.owner, owner.key()) {
+        return Err(Error::Unauthorized.into());
+    }
+    writable(lease_account)?;
+    let lease = load::<Lease>(lease_account, program_id)?;
+    if !keys_eq(&lease.provider, provider_account.key()) {
+        return Err(Error::InvalidAccount.into());
+    }
+    akt_mint(mint, config)?;
+    mint_authority(authority, mint)?;
+    token_account(provider_akt, &config.akt_mint, Some(&provider.owner))?;
+
+    let now = clock().unix_timestamp;
+    let evaluation = evaluate(config, feed, now);
+    require_redeemable(&evaluation)?;
+    settle(lease, lease_account.key(), now)?;
+    let uact = lease.unwithdrawn_uact.get();
+    let expected = quote_redeem(uact, config.params.settle_spread_bps.get(), evaluation.price, evaluation.expo).or_overflow()?;
+    if uact == 0 || expected.paid_uakt == 0 {
+        return Err(Error::ZeroAmount.into()); // nothing to redeem, or dust worth no uakt yet
+    }
+    if expected.paid_uakt < min_akt_out {
+        return Err(Error::SlippageExceeded.into());
+    }
+    let accounts = MintAccounts { mint, destination: provider_akt, authority };
+    let redemption = redeem(config, &evaluation, &accounts, uact)?;
+    lease.unwithdrawn_uact.set(0);
+    provider.total_earned_uact.set(provider.total_earned_uact.get().checked_add(uact).or_overflow()?);
+    provider.total_minted_uakt.set(provider.total_minted_uakt.get().checked_add(redemption.quote.paid_uakt).or_overflow()?);
+    Event::new(&event::REWARDS_MINTED)
+        .key(lease_account.key())
+        .key(provider_account.key())
+        .u64(uact)
+        .u64(redemption.quote.paid_uakt)
+        .u64(redemption.from_remint_credits_uakt)
+        .i64(evaluation.price as i64)
+        .i32(evaluation.expo)
+        .emit();
+    store(config, &evaluate(config, feed, now));
+    Ok(())
+}
