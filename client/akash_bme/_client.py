@@ -22,7 +22,8 @@ from ._errors import TransactionError
 from ._pipeline import PriorityFeePolicy, TransactionPipeline
 from .connection import Commitment, Connection, Memcmp
 from .generated import instructions as ix
-from .quotes import BurnQuote, MintStatus, RedeemQuote, StatusInputs, mint_status, quote_burn, quote_redeem
+from .generated.types import MintStatus
+from .quotes import BurnQuote, RedeemQuote, StatusInputs, mint_status, quote_burn, quote_redeem
 
 U64_MAX = 2**64 - 1
 U32_MAX = 2**32 - 1
@@ -40,8 +41,14 @@ DEFAULT_PARAMS = g.types.Params(
 )
 """Akash mainnet x/bme and x/deployment defaults (DESIGN §4)."""
 
-CLOSE_REASONS = {1: "owner", 10000: "unstable", 10001: "decommission", 10002: "unspecified",
-                 10003: "manifest timeout", 20000: "insufficient funds"}
+CLOSE_REASONS = {
+    1: "owner",
+    10000: "unstable",
+    10001: "decommission",
+    10002: "unspecified",
+    10003: "manifest timeout",
+    20000: "insufficient funds",
+}
 """Akash LeaseClosedReason codes `close_lease` accepts."""
 
 # Byte offsets of Lease fields after the 8-byte discriminator, for getProgramAccounts filters.
@@ -175,10 +182,18 @@ class BmeClient:
     def provider_address(self, owner: Pubkey) -> Pubkey:
         return self._pda(b"provider", bytes(owner))
 
-    def lease_address(self, tenant: Pubkey, provider: Pubkey, dseq: int, gseq: int = 1, oseq: int = 1) -> Pubkey:
+    def lease_address(
+        self, tenant: Pubkey, provider: Pubkey, dseq: int, gseq: int = 1, oseq: int = 1
+    ) -> Pubkey:
         """`provider` is the Provider account's address (not its owner)."""
-        return self._pda(b"lease", bytes(tenant), bytes(provider), dseq.to_bytes(8, "little"),
-                         gseq.to_bytes(4, "little"), oseq.to_bytes(4, "little"))
+        return self._pda(
+            b"lease",
+            bytes(tenant),
+            bytes(provider),
+            dseq.to_bytes(8, "little"),
+            gseq.to_bytes(4, "little"),
+            oseq.to_bytes(4, "little"),
+        )
 
     def migration_record_address(self, cosmos_address: bytes) -> Pubkey:
         return self._pda(b"migration", _cosmos_address(cosmos_address))
@@ -248,7 +263,8 @@ class BmeClient:
     async def accept_authority(self, new_authority: Keypair) -> TxResult:
         instruction = ix.accept_authority(
             ix.AcceptAuthorityArgs(),
-            ix.AcceptAuthorityAccounts(new_authority=new_authority.pubkey()), program_id=self.program_id
+            ix.AcceptAuthorityAccounts(new_authority=new_authority.pubkey()),
+            program_id=self.program_id,
         )
         return await self.send([instruction], [new_authority])
 
@@ -264,11 +280,15 @@ class BmeClient:
         if not isinstance(paused, bool):
             raise TypeError("paused must be a bool")
         instruction = ix.set_paused(
-            ix.SetPausedArgs(paused=paused), ix.SetPausedAccounts(authority=authority.pubkey()), program_id=self.program_id
+            ix.SetPausedArgs(paused=paused),
+            ix.SetPausedAccounts(authority=authority.pubkey()),
+            program_id=self.program_id,
         )
         return await self.send([instruction], [authority])
 
-    async def update_price(self, oracle: Keypair, *, price: int, expo: int, conf: int, publish_time: int) -> TxResult:
+    async def update_price(
+        self, oracle: Keypair, *, price: int, expo: int, conf: int, publish_time: int
+    ) -> TxResult:
         args = ix.UpdatePriceArgs(
             price=_check_int("price", price, I64_MIN, I64_MAX),
             expo=_check_int("expo", expo, -(2**31), 2**31 - 1),
@@ -305,7 +325,9 @@ class BmeClient:
     async def quote_burn(self, deposit_uact: int) -> BurnQuote:
         """AKT that `create_lease`/`deposit` would burn now for exactly `deposit_uact`."""
         config, feed = await self._config_and_feed()
-        return quote_burn(_u64("deposit_uact", deposit_uact), config.params.mint_spread_bps, feed.price, feed.expo)
+        return quote_burn(
+            _u64("deposit_uact", deposit_uact), config.params.mint_spread_bps, feed.price, feed.expo
+        )
 
     async def quote_redeem(self, uact: int) -> RedeemQuote:
         """AKT that redeeming `uact` of ACT would mint now."""
@@ -316,7 +338,10 @@ class BmeClient:
         if max_burn_uakt is not None:
             return _u64("max_burn_uakt", max_burn_uakt)
         quote = await self.quote_burn(deposit_uact)
-        return min(U64_MAX, quote.burn_uakt + quote.burn_uakt * _check_int("slippage_bps", slippage_bps, 0, 10_000) // 10_000)
+        return min(
+            U64_MAX,
+            quote.burn_uakt + quote.burn_uakt * _check_int("slippage_bps", slippage_bps, 0, 10_000) // 10_000,
+        )
 
     async def create_lease(
         self,
@@ -375,7 +400,9 @@ class BmeClient:
         return await self.send([ix.deposit(args, accounts, program_id=self.program_id)], [depositor])
 
     async def settle(self, lease: Pubkey) -> TxResult:
-        instruction = ix.settle(ix.SettleArgs(), ix.SettleAccounts(lease=_pubkey("lease", lease)), program_id=self.program_id)
+        instruction = ix.settle(
+            ix.SettleArgs(), ix.SettleAccounts(lease=_pubkey("lease", lease)), program_id=self.program_id
+        )
         return await self.send([instruction])
 
     async def withdraw(
@@ -415,7 +442,9 @@ class BmeClient:
         args = ix.CloseLeaseArgs(reason=_check_int("reason", reason, 0, U16_MAX))
         return await self.send([ix.close_lease(args, accounts, program_id=self.program_id)], [closer])
 
-    async def fund_vault(self, funder: Keypair, amount_uakt: int, *, funder_akt: Pubkey | None = None) -> TxResult:
+    async def fund_vault(
+        self, funder: Keypair, amount_uakt: int, *, funder_akt: Pubkey | None = None
+    ) -> TxResult:
         accounts = ix.FundVaultAccounts(
             funder=funder.pubkey(),
             price_feed=self.price_feed_address(),
@@ -427,9 +456,13 @@ class BmeClient:
 
     # -- migration -----------------------------------------------------------------------------------
 
-    def migrate_provider_ix(self, authority: Pubkey, owner: Pubkey, cosmos_address: bytes, host_uri: str) -> Instruction:
+    def migrate_provider_ix(
+        self, authority: Pubkey, owner: Pubkey, cosmos_address: bytes, host_uri: str
+    ) -> Instruction:
         return ix.migrate_provider(
-            ix.MigrateProviderArgs(cosmos_address=_cosmos_address(cosmos_address), host_uri=_host_uri(host_uri)),
+            ix.MigrateProviderArgs(
+                cosmos_address=_cosmos_address(cosmos_address), host_uri=_host_uri(host_uri)
+            ),
             ix.MigrateProviderAccounts(authority=authority, owner=_pubkey("owner", owner)),
             program_id=self.program_id,
         )
@@ -470,8 +503,12 @@ class BmeClient:
         self, authority: Pubkey, cosmos_address: bytes, amount_uakt: int, *, recipient_akt: Pubkey
     ) -> Instruction:
         return ix.migrate_balance(
-            ix.MigrateBalanceArgs(cosmos_address=_cosmos_address(cosmos_address), amount_uakt=_u64("amount_uakt", amount_uakt)),
-            ix.MigrateBalanceAccounts(authority=authority, recipient_akt=recipient_akt, akt_mint=self.akt_mint),
+            ix.MigrateBalanceArgs(
+                cosmos_address=_cosmos_address(cosmos_address), amount_uakt=_u64("amount_uakt", amount_uakt)
+            ),
+            ix.MigrateBalanceAccounts(
+                authority=authority, recipient_akt=recipient_akt, akt_mint=self.akt_mint
+            ),
             program_id=self.program_id,
         )
 
@@ -482,8 +519,12 @@ class BmeClient:
             program_id=self.program_id,
         )
 
-    async def migrate_provider(self, authority: Keypair, owner: Pubkey, cosmos_address: bytes, host_uri: str) -> TxResult:
-        return await self.send([self.migrate_provider_ix(authority.pubkey(), owner, cosmos_address, host_uri)], [authority])
+    async def migrate_provider(
+        self, authority: Keypair, owner: Pubkey, cosmos_address: bytes, host_uri: str
+    ) -> TxResult:
+        return await self.send(
+            [self.migrate_provider_ix(authority.pubkey(), owner, cosmos_address, host_uri)], [authority]
+        )
 
     async def migrate_lease(self, authority: Keypair, **fields: int | Pubkey) -> TxResult:
         """Fields as in `migrate_lease_ix` (tenant, provider_owner, dseq, gseq, oseq, rates and balances)."""
@@ -492,7 +533,9 @@ class BmeClient:
     async def migrate_balance(
         self, authority: Keypair, cosmos_address: bytes, amount_uakt: int, *, recipient_akt: Pubkey
     ) -> TxResult:
-        instruction = self.migrate_balance_ix(authority.pubkey(), cosmos_address, amount_uakt, recipient_akt=recipient_akt)
+        instruction = self.migrate_balance_ix(
+            authority.pubkey(), cosmos_address, amount_uakt, recipient_akt=recipient_akt
+        )
         return await self.send([instruction], [authority])
 
     async def migrate_vault(self, authority: Keypair, remint_credits_uakt: int) -> TxResult:
@@ -501,7 +544,8 @@ class BmeClient:
     async def finalize_migration(self, authority: Keypair) -> TxResult:
         instruction = ix.finalize_migration(
             ix.FinalizeMigrationArgs(),
-            ix.FinalizeMigrationAccounts(authority=authority.pubkey()), program_id=self.program_id
+            ix.FinalizeMigrationAccounts(authority=authority.pubkey()),
+            program_id=self.program_id,
         )
         return await self.send([instruction], [authority])
 
@@ -535,13 +579,18 @@ class BmeClient:
     async def _leases(self, offset: int, key: Pubkey) -> list[tuple[Pubkey, g.accounts.Lease]]:
         filters = [Memcmp(0, g.accounts.Lease.DISCRIMINATOR), Memcmp(offset, bytes(key))]
         found = await self.connection.get_program_accounts(self.program_id, filters)
-        return sorted(((address, g.accounts.Lease.decode(info.data)) for address, info in found), key=lambda p: str(p[0]))
+        return sorted(
+            ((address, g.accounts.Lease.decode(info.data)) for address, info in found),
+            key=lambda p: str(p[0]),
+        )
 
     async def leases_by_tenant(self, tenant: Pubkey) -> list[tuple[Pubkey, g.accounts.Lease]]:
         return await self._leases(_LEASE_TENANT_OFFSET, _pubkey("tenant", tenant))
 
     async def leases_by_provider(self, provider_owner: Pubkey) -> list[tuple[Pubkey, g.accounts.Lease]]:
-        return await self._leases(_LEASE_PROVIDER_OFFSET, self.provider_address(_pubkey("provider_owner", provider_owner)))
+        return await self._leases(
+            _LEASE_PROVIDER_OFFSET, self.provider_address(_pubkey("provider_owner", provider_owner))
+        )
 
     async def vault_status(self) -> VaultStatus:
         config, feed = await self._config_and_feed()

@@ -41,7 +41,7 @@ DEFAULT_PROGRAM_KEYPAIR = REPO_ROOT / "localnet" / "program-keypair.localnet-onl
 
 
 def load_program_keypair(path: Path = DEFAULT_PROGRAM_KEYPAIR) -> Keypair:
-    """The localnet-only program keypair (a JSON object with a `keypair` byte list, or a bare Solana CLI list)."""
+    """The localnet-only program keypair: a JSON object with a `keypair` byte list, or a Solana CLI list."""
     raw = json.loads(path.read_text())
     secret = raw["keypair"] if isinstance(raw, dict) else raw
     return Keypair.from_bytes(bytes(secret))
@@ -63,10 +63,20 @@ async def create_akt_mint(
     payer = client.payer.pubkey()
     rent = await client.connection.get_minimum_balance_for_rent_exemption(MINT_LEN)
     setup = [
-        create_account(CreateAccountParams(from_pubkey=payer, to_pubkey=mint.pubkey(), lamports=rent,
-                                           space=MINT_LEN, owner=TOKEN_PROGRAM_ID)),
-        initialize_mint2(InitializeMint2Params(decimals=AKT_DECIMALS, program_id=TOKEN_PROGRAM_ID,
-                                               mint=mint.pubkey(), mint_authority=payer)),
+        create_account(
+            CreateAccountParams(
+                from_pubkey=payer,
+                to_pubkey=mint.pubkey(),
+                lamports=rent,
+                space=MINT_LEN,
+                owner=TOKEN_PROGRAM_ID,
+            )
+        ),
+        initialize_mint2(
+            InitializeMint2Params(
+                decimals=AKT_DECIMALS, program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), mint_authority=payer
+            )
+        ),
     ]
     await client.pipeline.send(setup, [mint])
     owners = list(balances.items())
@@ -76,12 +86,27 @@ async def create_akt_mint(
             account = get_associated_token_address(owner, mint.pubkey())
             batch.append(create_idempotent_associated_token_account(payer, owner, mint.pubkey()))
             if amount:
-                batch.append(mint_to(MintToParams(program_id=TOKEN_PROGRAM_ID, mint=mint.pubkey(), dest=account,
-                                                  mint_authority=payer, amount=amount)))
+                batch.append(
+                    mint_to(
+                        MintToParams(
+                            program_id=TOKEN_PROGRAM_ID,
+                            mint=mint.pubkey(),
+                            dest=account,
+                            mint_authority=payer,
+                            amount=amount,
+                        )
+                    )
+                )
         await client.pipeline.send(batch)
-    handover = set_authority(SetAuthorityParams(program_id=TOKEN_PROGRAM_ID, account=mint.pubkey(),
-                                                authority=AuthorityType.MINT_TOKENS, current_authority=payer,
-                                                new_authority=client.mint_authority_address))
+    handover = set_authority(
+        SetAuthorityParams(
+            program_id=TOKEN_PROGRAM_ID,
+            account=mint.pubkey(),
+            authority=AuthorityType.MINT_TOKENS,
+            current_authority=payer,
+            new_authority=client.mint_authority_address,
+        )
+    )
     await client.pipeline.send([handover])
     return mint.pubkey()
 
@@ -90,7 +115,10 @@ async def create_akt_accounts(client: BmeClient, owners: list[Pubkey]) -> None:
     """Creates the owners' associated AKT accounts (idempotent)."""
     payer = client.payer.pubkey()
     for start in range(0, len(owners), 6):
-        batch = [create_idempotent_associated_token_account(payer, o, client.akt_mint) for o in owners[start : start + 6]]
+        batch = [
+            create_idempotent_associated_token_account(payer, o, client.akt_mint)
+            for o in owners[start : start + 6]
+        ]
         await client.pipeline.send(batch)
 
 

@@ -30,7 +30,7 @@ def scale_for_expo(expo: int) -> int:
     """10^(-expo) for a Pyth exponent in -12..=0."""
     if not -12 <= expo <= 0:
         raise QuoteOverflow(f"expo {expo} outside -12..=0")
-    return 10**-expo
+    return int(10 ** (0 - expo))
 
 
 def _price(price: int) -> int:

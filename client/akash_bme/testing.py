@@ -59,13 +59,15 @@ class World:
         return int.from_bytes(data[36:44], "little")
 
     async def advance(self, seconds: int, *, price: int | None = None, post_price: bool = True) -> None:
-        """Moves the clock, expires the blockhash and (by default) posts a fresh price so the oracle stays live."""
+        """Moves the clock, expires the blockhash and by default posts a fresh price."""
         self.connection.set_unix_time(self.now + seconds)
         self.connection.expire_blockhash()
         if price is not None:
             self.price = price
         if post_price:
-            await self.client.update_price(self.oracle, price=self.price, expo=self.expo, conf=self.conf, publish_time=self.now)
+            await self.client.update_price(
+                self.oracle, price=self.price, expo=self.expo, conf=self.conf, publish_time=self.now
+            )
 
 
 async def in_process_world(
@@ -85,7 +87,23 @@ async def in_process_world(
     for keypair in wallets.values():
         connection.airdrop(keypair.pubkey(), 10 * 10**9)
     initial = {wallets[name].pubkey(): amount for name, amount in (balances or {}).items()}
-    booted = await bootstrap(connection, authority, balances=initial, price=price, expo=expo, conf=DEFAULT_CONF,
-                             params=params, oracle=oracle)
-    return World(connection=connection, client=booted.client, authority=authority, oracle=oracle,
-                 akt_mint=booted.akt_mint, price=price, expo=expo, wallets=wallets)
+    booted = await bootstrap(
+        connection,
+        authority,
+        balances=initial,
+        price=price,
+        expo=expo,
+        conf=DEFAULT_CONF,
+        params=params,
+        oracle=oracle,
+    )
+    return World(
+        connection=connection,
+        client=booted.client,
+        authority=authority,
+        oracle=oracle,
+        akt_mint=booted.akt_mint,
+        price=price,
+        expo=expo,
+        wallets=wallets,
+    )
