@@ -17,8 +17,20 @@ ROOT = Path(__file__).resolve().parents[2]
 IDL = ROOT / "idl" / "akash_bme.json"
 OUT = ROOT / "program" / "src" / "idl.rs"
 
-PRIMITIVE_SIZES = {"u8": 1, "i8": 1, "bool": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "u64": 8, "i64": 8,
-                   "u128": 16, "i128": 16, "pubkey": 32}
+PRIMITIVE_SIZES = {
+    "u8": 1,
+    "i8": 1,
+    "bool": 1,
+    "u16": 2,
+    "i16": 2,
+    "u32": 4,
+    "i32": 4,
+    "u64": 8,
+    "i64": 8,
+    "u128": 16,
+    "i128": 16,
+    "pubkey": 32,
+}
 
 
 def screaming(name: str) -> str:
@@ -62,19 +74,23 @@ def render(idl: dict[str, object]) -> str:
         "//! Interface constants taken from the IDL: instruction, account and event discriminators,",
         "//! account sizes and error codes.",
         "",
-        "/// Instruction discriminators (sha256(\"global:<name>\")[..8]) as little-endian u64.",
+        '/// Instruction discriminators (sha256("global:<name>")[..8]) as little-endian u64.',
         "pub mod ix {",
     ]
     for ins in idl["instructions"]:  # type: ignore[union-attr]
         lines.append(f"    pub const {ins['name'].upper()}: u64 = {le_u64(ins['discriminator'])};")
-    lines += ["}", "", "/// Account discriminators (sha256(\"account:<Name>\")[..8]) and sizes (discriminator included).",
-              "pub mod account {"]
+    lines += [
+        "}",
+        "",
+        '/// Account discriminators (sha256("account:<Name>")[..8]) and sizes (discriminator included).',
+        "pub mod account {",
+    ]
     for acc in idl["accounts"]:  # type: ignore[union-attr]
         name = screaming(acc["name"])
         size = 8 + fixed_size({"defined": {"name": acc["name"]}}, types)
         lines.append(f"    pub const {name}: [u8; 8] = {acc['discriminator']};")
         lines.append(f"    pub const {name}_LEN: usize = {size};")
-    lines += ["}", "", "/// Event discriminators (sha256(\"event:<Name>\")[..8]).", "pub mod event {"]
+    lines += ["}", "", '/// Event discriminators (sha256("event:<Name>")[..8]).', "pub mod event {"]
     for ev in idl["events"]:  # type: ignore[union-attr]
         lines.append(f"    pub const {screaming(ev['name'])}: [u8; 8] = {ev['discriminator']};")
     lines += [
