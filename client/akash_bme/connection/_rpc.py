@@ -31,7 +31,7 @@ from solders.rpc.responses import LogsNotification
 from solders.signature import Signature
 from solders.sysvar import CLOCK
 from solders.transaction import VersionedTransaction
-from solders.transaction_status import TransactionConfirmationStatus
+from solders.transaction_status import TransactionConfirmationStatus, TransactionErrorFieldless
 from websockets.exceptions import ConnectionClosedOK, WebSocketException
 
 from .._errors import RpcError, TransactionError
@@ -290,22 +290,34 @@ class RpcConnection(Connection):
             skip_preflight=skip_preflight,
             preflight_commitment=self._commitment(preflight_commitment),
         )
-        wire = bytes(tx)
+        wire, signature = bytes(tx), tx.signatures[0]
+        sent = False
+
+        async def request() -> Signature:
+            # An attempt whose answer was lost may have reached the node: if the node knows the signature,
+            # it is done, and sending it again would be refused as "already processed".
+            nonlocal sent
+            if sent and await self.get_signature_status(signature) is not None:
+                return signature
+            sent = True
+            return (await self._client.send_raw_transaction(wire, opts)).value
+
         try:
-            resp = await self._call("sendTransaction", lambda: self._client.send_raw_transaction(wire, opts))
+            return await self._call("sendTransaction", request)
         except RpcError as exc:
             failure = exc.__cause__.args[0] if isinstance(exc.__cause__, RPCException) else None
             if isinstance(failure, SendTransactionPreflightFailureMessage):
                 sim = failure.data
+                if sim.err == TransactionErrorFieldless.AlreadyProcessed:
+                    return signature  # these very bytes landed (an earlier attempt)
                 raise TransactionError.from_failure(
                     sim.err,
-                    signature=tx.signatures[0],
+                    signature=signature,
                     logs=sim.logs or (),
                     compute_units=sim.units_consumed,
                     stage="preflight",
                 ) from exc
             raise
-        return resp.value
 
     async def get_signature_status(self, signature: Signature) -> SignatureStatus | None:
         resp = await self._call(
