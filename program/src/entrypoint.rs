@@ -37,21 +37,21 @@ fn dispatch(input: &Input) -> ProgramResult {
         ix::CLOSE_LEASE => close_lease::process_close_lease(input),
         ix::UPDATE_PRICE => update_price::process_update_price(input),
         ix::FUND_VAULT => fund_vault::process_fund_vault(input),
-        ix::REGISTER_PROVIDER => provider::process_register_provider(input),
-        ix::UPDATE_PROVIDER => provider::process_update_provider(input),
+        ix::REGISTER_PROVIDER => register_provider::process_register_provider(input),
+        ix::UPDATE_PROVIDER => update_provider::process_update_provider(input),
         // Administration.
         ix::INITIALIZE => initialize::process_initialize(input),
         ix::UPDATE_PARAMS => update_params::process_update_params(input),
-        ix::PROPOSE_AUTHORITY => authority::process_propose_authority(input),
-        ix::ACCEPT_AUTHORITY => authority::process_accept_authority(input),
-        ix::SET_ORACLE_AUTHORITY => authority::process_set_oracle_authority(input),
-        ix::SET_PAUSED => authority::process_set_paused(input),
+        ix::PROPOSE_AUTHORITY => propose_authority::process_propose_authority(input),
+        ix::ACCEPT_AUTHORITY => accept_authority::process_accept_authority(input),
+        ix::SET_ORACLE_AUTHORITY => set_oracle_authority::process_set_oracle_authority(input),
+        ix::SET_PAUSED => set_paused::process_set_paused(input),
         // Migration from Cosmos.
-        ix::MIGRATE_PROVIDER => migrate::process_migrate_provider(input),
-        ix::MIGRATE_LEASE => migrate::process_migrate_lease(input),
-        ix::MIGRATE_BALANCE => migrate::process_migrate_balance(input),
-        ix::MIGRATE_VAULT => migrate::process_migrate_vault(input),
-        ix::FINALIZE_MIGRATION => migrate::process_finalize_migration(input),
+        ix::MIGRATE_PROVIDER => migrate_provider::process_migrate_provider(input),
+        ix::MIGRATE_LEASE => migrate_lease::process_migrate_lease(input),
+        ix::MIGRATE_BALANCE => migrate_balance::process_migrate_balance(input),
+        ix::MIGRATE_VAULT => migrate_vault::process_migrate_vault(input),
+        ix::FINALIZE_MIGRATION => finalize_migration::process_finalize_migration(input),
         _ => {
             msg("akash_bme: unknown instruction discriminator");
             Err(Error::InvalidInstruction.into())

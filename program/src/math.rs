@@ -354,7 +354,8 @@ mod tests {
             let rate = sample(&mut seed);
             let (t1, t2) = (rng(&mut seed) % 10_000_000, rng(&mut seed) % 10_000_000);
             let one = accrue(rate, t1 + t2, 0);
-            let two = accrue(rate, t1, 0).and_then(|(d1, r)| accrue(rate, t2, r).map(|(d2, r2)| (d1.checked_add(d2), r2)));
+            let two =
+                accrue(rate, t1, 0).and_then(|(d1, r)| accrue(rate, t2, r).map(|(d2, r2)| (d1.checked_add(d2), r2)));
             if let (Some(a), Some((Some(b), r2))) = (one, two) {
                 assert_eq!(a, (b, r2));
             }

@@ -1,7 +1,9 @@
 use crate::error::{OrOverflow, ProgramResult};
 use crate::idl::{event, Error};
 use crate::processor::shared::args::Args;
-use crate::processor::shared::checks::{akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable};
+use crate::processor::shared::checks::{
+    akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable,
+};
 use crate::processor::shared::redeem::{redeem, MintAccounts};
 use crate::processor::shared::settle::settle;
 use crate::processor::shared::status::{evaluate, require_redeemable, store};
@@ -61,7 +63,9 @@ pub fn process_close_lease(input: &Input) -> ProgramResult {
         let to_provider = MintAccounts { mint, destination: provider_akt, authority };
         let paid = redeem(config, &evaluation, &to_provider, earned)?;
         provider.total_earned_uact.set(provider.total_earned_uact.get().checked_add(earned).or_overflow()?);
-        provider.total_minted_uakt.set(provider.total_minted_uakt.get().checked_add(paid.quote.paid_uakt).or_overflow()?);
+        provider
+            .total_minted_uakt
+            .set(provider.total_minted_uakt.get().checked_add(paid.quote.paid_uakt).or_overflow()?);
         Event::new(&event::REWARDS_MINTED)
             .key(lease_account.key())
             .key(provider_account.key())

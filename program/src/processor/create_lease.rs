@@ -2,7 +2,9 @@ use crate::error::{OrOverflow, ProgramResult};
 use crate::idl::{event, Error};
 use crate::processor::shared::args::Args;
 use crate::processor::shared::burn::{burn_for_deposit, Burn};
-use crate::processor::shared::checks::{akt_mint, config, price_feed, signer, system_program, token_account, token_program, writable};
+use crate::processor::shared::checks::{
+    akt_mint, config, price_feed, signer, system_program, token_account, token_program, writable,
+};
 use crate::processor::shared::create::{create_pda, expect_new_pda, NewAccount};
 use crate::processor::shared::status::{evaluate, store};
 use crate::state::{init, load, AccountType, Lease, LeaseState, Provider, LEASE_SEED};
@@ -13,7 +15,8 @@ use crate::sys::sysvar::clock;
 
 pub fn process_create_lease(input: &Input) -> ProgramResult {
     let (program_id, accounts, data) = (input.program_id, input.accounts(), input.data);
-    let [tenant, config_account, feed_account, provider_account, lease_account, tenant_akt, mint, token, system, ..] = accounts
+    let [tenant, config_account, feed_account, provider_account, lease_account, tenant_akt, mint, token, system, ..] =
+        accounts
     else {
         return Err(Error::NotEnoughAccounts.into());
     };
@@ -46,14 +49,25 @@ pub fn process_create_lease(input: &Input) -> ProgramResult {
         return Err(Error::ZeroAmount.into());
     }
     let (dseq_le, gseq_le, oseq_le) = (dseq.to_le_bytes(), gseq.to_le_bytes(), oseq.to_le_bytes());
-    let seeds = [seed(LEASE_SEED), seed(tenant.key()), seed(provider_account.key()), seed(&dseq_le), seed(&gseq_le), seed(&oseq_le)];
+    let seeds = [
+        seed(LEASE_SEED),
+        seed(tenant.key()),
+        seed(provider_account.key()),
+        seed(&dseq_le),
+        seed(&gseq_le),
+        seed(&oseq_le),
+    ];
     let bump = expect_new_pda(lease_account, &seeds, program_id, Error::AlreadyInitialized)?;
 
     let now = clock().unix_timestamp;
     let evaluation = evaluate(config, feed, now);
-    let burn = Burn { owner: tenant, source: tenant_akt, mint, lease: lease_account.key(), deposit_uact, max_burn_uakt };
+    let burn =
+        Burn { owner: tenant, source: tenant_akt, mint, lease: lease_account.key(), deposit_uact, max_burn_uakt };
     burn_for_deposit(config, &evaluation, &burn)?;
-    create_pda(&NewAccount { payer: tenant, account: lease_account, space: Lease::LEN, seeds: &seeds, bump: bump }, program_id)?;
+    create_pda(
+        &NewAccount { payer: tenant, account: lease_account, space: Lease::LEN, seeds: &seeds, bump: bump },
+        program_id,
+    )?;
 
     let lease = init::<Lease>(lease_account)?;
     lease.tenant = *tenant.key();

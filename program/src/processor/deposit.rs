@@ -34,7 +34,8 @@ pub fn process_deposit(input: &Input) -> ProgramResult {
 
     let now = clock().unix_timestamp;
     let evaluation = evaluate(config, feed, now);
-    let burn = Burn { owner: depositor, source: depositor_akt, mint, lease: lease_account.key(), deposit_uact, max_burn_uakt };
+    let burn =
+        Burn { owner: depositor, source: depositor_akt, mint, lease: lease_account.key(), deposit_uact, max_burn_uakt };
     burn_for_deposit(config, &evaluation, &burn)?;
     settle(lease, lease_account.key(), now)?;
 

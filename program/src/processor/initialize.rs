@@ -31,14 +31,33 @@ pub fn process_initialize(input: &Input) -> ProgramResult {
     let config_bump = expect_new_pda(config, &[seed(CONFIG_SEED)], program_id, Error::AlreadyInitialized)?;
     let feed_seeds = [seed(PRICE_FEED_SEED), seed(akt_mint.key())];
     let feed_bump = expect_new_pda(price_feed, &feed_seeds, program_id, Error::AlreadyInitialized)?;
-    let (authority_pda, authority_bump) = find(&[seed(MINT_AUTHORITY_SEED)], program_id).ok_or(Error::InvalidAccount)?;
+    let (authority_pda, authority_bump) =
+        find(&[seed(MINT_AUTHORITY_SEED)], program_id).ok_or(Error::InvalidAccount)?;
     if !keys_eq(mint_authority.key(), &authority_pda) {
         return Err(Error::InvalidAccount.into());
     }
     check_mint(akt_mint, &authority_pda)?;
 
-    create_pda(&NewAccount { payer: authority, account: config, space: Config::LEN, seeds: &[seed(CONFIG_SEED)], bump: config_bump }, program_id)?;
-    create_pda(&NewAccount { payer: authority, account: price_feed, space: PriceFeed::LEN, seeds: &feed_seeds, bump: feed_bump }, program_id)?;
+    create_pda(
+        &NewAccount {
+            payer: authority,
+            account: config,
+            space: Config::LEN,
+            seeds: &[seed(CONFIG_SEED)],
+            bump: config_bump,
+        },
+        program_id,
+    )?;
+    create_pda(
+        &NewAccount {
+            payer: authority,
+            account: price_feed,
+            space: PriceFeed::LEN,
+            seeds: &feed_seeds,
+            bump: feed_bump,
+        },
+        program_id,
+    )?;
 
     let state = init::<Config>(config)?;
     state.version = 1;

@@ -1,20 +1,23 @@
 use crate::error::{OrOverflow, ProgramResult};
 use crate::idl::{event, Error};
+use crate::math::quote_redeem;
 use crate::processor::shared::args::Args;
-use crate::processor::shared::checks::{akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable};
+use crate::processor::shared::checks::{
+    akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable,
+};
 use crate::processor::shared::redeem::{redeem, MintAccounts};
 use crate::processor::shared::settle::settle;
 use crate::processor::shared::status::{evaluate, require_redeemable, store};
-use crate::math::quote_redeem;
 use crate::state::{load, Lease, Provider};
 use crate::sys::account::Input;
+use crate::sys::keys_eq;
 use crate::sys::log::Event;
 use crate::sys::sysvar::clock;
-use crate::sys::keys_eq;
 
 pub fn process_withdraw(input: &Input) -> ProgramResult {
     let (program_id, accounts, data) = (input.program_id, input.accounts(), input.data);
-    let [owner, config_account, feed_account, provider_account, lease_account, provider_akt, mint, authority, token, ..] = accounts
+    let [owner, config_account, feed_account, provider_account, lease_account, provider_akt, mint, authority, token, ..] =
+        accounts
     else {
         return Err(Error::NotEnoughAccounts.into());
     };
@@ -48,7 +51,8 @@ pub fn process_withdraw(input: &Input) -> ProgramResult {
     require_redeemable(&evaluation)?;
     settle(lease, lease_account.key(), now)?;
     let uact = lease.unwithdrawn_uact.get();
-    let expected = quote_redeem(uact, config.params.settle_spread_bps.get(), evaluation.price, evaluation.expo).or_overflow()?;
+    let expected =
+        quote_redeem(uact, config.params.settle_spread_bps.get(), evaluation.price, evaluation.expo).or_overflow()?;
     if uact == 0 || expected.paid_uakt == 0 {
         return Err(Error::ZeroAmount.into()); // nothing to redeem, or dust worth no uakt yet
     }
@@ -59,7 +63,9 @@ pub fn process_withdraw(input: &Input) -> ProgramResult {
     let redemption = redeem(config, &evaluation, &accounts, uact)?;
     lease.unwithdrawn_uact.set(0);
     provider.total_earned_uact.set(provider.total_earned_uact.get().checked_add(uact).or_overflow()?);
-    provider.total_minted_uakt.set(provider.total_minted_uakt.get().checked_add(redemption.quote.paid_uakt).or_overflow()?);
+    provider
+        .total_minted_uakt
+        .set(provider.total_minted_uakt.get().checked_add(redemption.quote.paid_uakt).or_overflow()?);
     Event::new(&event::REWARDS_MINTED)
         .key(lease_account.key())
         .key(provider_account.key())

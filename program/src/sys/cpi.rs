@@ -132,7 +132,8 @@ fn system_data<const N: usize>(tag: u32, tail: &[u8]) -> [u8; N] {
 /// System Transfer of lamports from a signing `from`.
 pub fn system_transfer(from: &Account, to: &Account, lamports: u64) -> Result<(), CpiFailed> {
     let data: [u8; 12] = system_data(2, &lamports.to_le_bytes());
-    let metas = [Meta { account: from, writable: true, signer: true }, Meta { account: to, writable: true, signer: false }];
+    let metas =
+        [Meta { account: from, writable: true, signer: true }, Meta { account: to, writable: true, signer: false }];
     invoke(&Call { program_id: &SYSTEM_PROGRAM_ID, metas: &metas, data: &data, signers: &[] })
 }
 

@@ -16,8 +16,8 @@ pub const SYSTEM_PROGRAM_ID: Pubkey = [0; 32];
 
 /// SPL Token program id (TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA).
 pub const TOKEN_PROGRAM_ID: Pubkey = [
-    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58,
-    140, 245, 133, 126, 255, 0, 169,
+    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145,
+    58, 140, 245, 133, 126, 255, 0, 169,
 ];
 
 /// Key equality through `sol_memcmp_` (a flat ~10 CU instead of 32 byte compares).

@@ -15,7 +15,13 @@ pub fn find(seeds: &[SolBytes], program_id: &Pubkey) -> Option<(Pubkey, u8)> {
     let mut bump = 0u8;
     // SAFETY: seeds and program_id are valid for the call; address and bump are valid out-pointers.
     let rc = unsafe {
-        sol_try_find_program_address(seeds.as_ptr(), seeds.len() as u64, program_id.as_ptr(), address.as_mut_ptr(), &mut bump)
+        sol_try_find_program_address(
+            seeds.as_ptr(),
+            seeds.len() as u64,
+            program_id.as_ptr(),
+            address.as_mut_ptr(),
+            &mut bump,
+        )
     };
     if rc == 0 {
         Some((address, bump))

@@ -30,7 +30,8 @@ pub fn burn_for_deposit(config: &mut Config, evaluation: &Evaluation, burn: &Bur
         return Err(Error::BelowMinimumMint.into());
     }
     require_burnable(evaluation)?;
-    let quote = quote_burn(deposit_uact, config.params.mint_spread_bps.get(), evaluation.price, evaluation.expo).or_overflow()?;
+    let quote = quote_burn(deposit_uact, config.params.mint_spread_bps.get(), evaluation.price, evaluation.expo)
+        .or_overflow()?;
     if quote.burn_uakt > max_burn_uakt {
         return Err(Error::SlippageExceeded.into());
     }

@@ -2,9 +2,12 @@
 //! accrual, burns, redemptions and PDA creation.
 
 pub mod args;
+pub mod authority;
 pub mod burn;
 pub mod checks;
 pub mod create;
+pub mod host_uri;
+pub mod migration;
 pub mod redeem;
 pub mod settle;
 pub mod status;

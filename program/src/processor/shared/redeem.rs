@@ -25,8 +25,14 @@ pub struct Redemption {
     pub from_remint_credits_uakt: u64,
 }
 
-pub fn redeem(config: &mut Config, evaluation: &Evaluation, accounts: &MintAccounts, uact: u64) -> ProgramResult<Redemption> {
-    let quote = quote_redeem(uact, config.params.settle_spread_bps.get(), evaluation.price, evaluation.expo).or_overflow()?;
+pub fn redeem(
+    config: &mut Config,
+    evaluation: &Evaluation,
+    accounts: &MintAccounts,
+    uact: u64,
+) -> ProgramResult<Redemption> {
+    let quote =
+        quote_redeem(uact, config.params.settle_spread_bps.get(), evaluation.price, evaluation.expo).or_overflow()?;
     let credits = config.remint_credits_uakt.get();
     let from_credits = if quote.paid_uakt < credits { quote.paid_uakt } else { credits };
     config.remint_credits_uakt.set(credits - from_credits);

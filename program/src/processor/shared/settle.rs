@@ -15,7 +15,8 @@ pub fn settle(lease: &mut Lease, lease_key: &Pubkey, now: i64) -> Result<u64, Er
         return Ok(0);
     }
     let elapsed = now.checked_sub(settled_at).or_overflow()? as u64;
-    let (due, remainder) = accrue(lease.rate_uact_per_hour.get(), elapsed, lease.accrual_remainder.get()).or_overflow()?;
+    let (due, remainder) =
+        accrue(lease.rate_uact_per_hour.get(), elapsed, lease.accrual_remainder.get()).or_overflow()?;
     let escrow = lease.escrow_uact.get();
     let paid = if due < escrow { due } else { escrow };
     let shortfall = due - paid;
