@@ -14,6 +14,7 @@ python3 program/tools/gen_idl_consts.py --check
 echo "(the generated Python client is checked by tests/unit/test_generated_in_sync.py)"
 
 echo "== lint and types =="
+if command -v rustfmt >/dev/null; then rustfmt --check --edition 2021 --config-path program/rustfmt.toml program/src/lib.rs; fi
 .venv/bin/ruff check client tests bench program/tools
 .venv/bin/mypy
 
