@@ -1,0 +1,103 @@
+"""The `akash-bme` console script against a real detached Surfpool localnet it starts and stops."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from akash_bme.connection import RpcConnection
+from akash_bme.demo import surfpool_availability
+from akash_bme.generated.accounts import Config
+from akash_bme.localnet import read_state
+from solders.pubkey import Pubkey
+
+pytestmark = pytest.mark.integration
+
+CLI = Path(sys.executable).with_name("akash-bme")
+GIVE_UP_SECONDS = 120
+
+
+def run(cwd: Path, *argv: str) -> tuple[int, Any]:
+    done = subprocess.run(
+        [str(CLI), *argv, "--json"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=GIVE_UP_SECONDS,
+        check=False,
+    )
+    return done.returncode, json.loads(done.stdout) if done.stdout.strip().startswith(
+        ("{", "[")
+    ) else done.stdout
+
+
+def pubkey_of(cwd: Path, wallet: str) -> str:
+    return str(json.loads((cwd / ".localnet" / "wallets" / f"{wallet}.json").read_text())["pubkey"])
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Any:
+    reason = surfpool_availability()
+    if reason is not None:
+        pytest.skip(f"no Surfpool localnet: {reason}")
+    if not CLI.is_file() or shutil.which(str(CLI)) is None:
+        pytest.skip(f"the console script is not installed at {CLI}")
+    yield tmp_path
+    subprocess.run([str(CLI), "localnet", "down"], cwd=tmp_path, capture_output=True, check=False)
+
+
+def test_localnet_up_bootstraps_and_commands_drive_the_program(workdir: Path) -> None:
+    code, up = run(workdir, "localnet", "up")
+    assert code == 0, up
+    assert up["program_id"] and up["mint"] and set(up["wallets"]) >= {"alice", "provider-a", "treasury"}
+    info = read_state(workdir / ".localnet")
+    assert info is not None and str(info.program_id) == up["program_id"] and str(info.mint) == up["mint"]
+    assert "LOCALNET ONLY" in (workdir / ".localnet" / "wallets" / "alice.json").read_text()
+
+    async def check_chain() -> None:
+        async with RpcConnection(info.rpc_url, info.ws_url) as connection:
+            program = await connection.get_account(Pubkey.from_string(up["program_id"]))
+            assert program is not None and program.executable
+            config = await Config.fetch(connection, Pubkey.find_program_address([b"config"], program_id)[0])
+            assert config is not None and str(config.akt_mint) == up["mint"]
+
+    program_id = Pubkey.from_string(up["program_id"])
+    asyncio.run(check_chain())
+
+    code, status = run(workdir, "localnet", "status")
+    assert code == 0 and status["healthy"] is True
+
+    provider = pubkey_of(workdir, "provider-a")
+    assert (
+        run(workdir, "provider", "register", "https://provider-a.example", "--keypair", "provider-a")[0] == 0
+    )
+    lease_args = ["--provider", provider, "--rate-uact-per-hour", "3600000", "--deposit-uact", "5000000"]
+    code, created = run(workdir, "lease", "create", "--keypair", "alice", "--dseq", "1", *lease_args)
+    assert code == 0, created
+    assert {"AktBurned", "LeaseCreated"} <= {e["event"] for e in created["events"]}
+    code, leases = run(workdir, "lease", "list", "--keypair", "alice")
+    assert code == 0 and [row["address"] for row in leases] == [created["lease"]]
+
+    code, priced = run(workdir, "price", "set", "1.00")  # halves the collateral: HaltCr
+    assert code == 0 and priced["status"] == "HaltCr"
+    code, refused = run(workdir, "lease", "create", "--keypair", "alice", "--dseq", "2", *lease_args)
+    assert code == 3 and (refused["error"], refused["code"]) == ("CircuitBreakerActive", 6008)
+
+    code, vault = run(workdir, "vault", "status")
+    assert code == 0 and vault["status"] == "HaltCr" and vault["act_outstanding_uact"] == 5_000_000
+    code, closed = run(workdir, "lease", "close", created["lease"], "--keypair", "alice")
+    assert code == 0 and any(e["event"] == "LeaseClosed" for e in closed["events"])
+
+    pid = info.pid
+    code, down = run(workdir, "localnet", "down")
+    assert code == 0 and down["stopped"] == pid
+    assert (
+        not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3]
+    )
+    assert run(workdir, "localnet", "status")[0] == 1
