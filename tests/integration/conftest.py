@@ -1,30 +1,19 @@
-"""Integration fixtures: one Surfpool localnet per session, reached over real HTTP and websockets."""
+"""Integration fixtures: one Surfpool localnet per session, reached over real HTTP and websockets
+(`surfpool_launcher` lives in tests/conftest.py, shared with the migration tests)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from typing import NamedTuple
 
 import pytest
 import pytest_asyncio
-from akash_bme.localnet import Localnet, LocalnetError, ensure_node_modules
+from akash_bme.localnet import Localnet
 
 
 class SurfpoolUrls(NamedTuple):
     rpc_url: str
     ws_url: str
-
-
-@pytest.fixture(scope="session")
-def surfpool_launcher() -> None:
-    """Skip (with the reason) when the Surfpool launcher cannot run here."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not on PATH: the Surfpool localnet needs Node.js 20 or newer")
-    try:
-        ensure_node_modules()
-    except LocalnetError as exc:
-        pytest.skip(f"cannot install the pinned Surfpool addon with npm ci: {exc}")
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
