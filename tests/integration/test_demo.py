@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,15 @@ def test_demo_command_prints_report_and_writes_chart(
     assert report["backend"] == "in-process"
     assert report["net_supply_change_uakt"] == report["total_akt_minted"] - report["total_akt_burned"]
     assert Path(report["chart"]).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.agave
+@pytest.mark.skipif(os.environ.get("AKASH_BME_AGAVE") != "1", reason="opt-in tier: set AKASH_BME_AGAVE=1")
+async def test_demo_on_solana_test_validator_matches_chain() -> None:
+    """The same story on a real Agave validator: real loader deploy, real clock (no time travel)."""
+    if shutil.which("solana-test-validator") is None:
+        pytest.fail("AKASH_BME_AGAVE=1 but solana-test-validator is not on PATH")
+    async with open_cluster("solana-test-validator") as cluster:
+        report = await play_story(cluster)
+        assert report.backend == "solana-test-validator"
+        await check_report_matches_chain(cluster, report)
