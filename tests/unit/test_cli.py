@@ -26,8 +26,8 @@ LEAVES = [
     ["lease", "settle", KEY], ["lease", "withdraw", KEY],
     ["lease", "close", KEY], ["lease", "show", KEY],
     ["lease", "list"], ["vault", "status"], ["events", "tail"], ["codegen", "a.json", "out"],
-    ["migrate", "plan", "src", "--address-map", "m.csv", "--blocks-per-hour", "600", "--anchor-height", "1",
-     "--anchor-time", "2", "--block-time-ms", "6000"],
+    ["migrate", "plan", "--source", "src", "--address-map", "m.csv", "--blocks-per-hour", "600",
+     "--height-time", "1:2", "--block-time-ms", "6000"],
     ["demo"],
 ]  # fmt: skip
 
@@ -99,8 +99,8 @@ def test_codegen_command_writes_a_client(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_migrate_plan_reports_a_bad_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "map.csv").write_text("akash_address,solana_pubkey\n")
-    argv = ["migrate", "plan", str(tmp_path / "missing.json"), "--address-map", str(tmp_path / "map.csv"),
-            "--blocks-per-hour", "600", "--anchor-height", "1", "--anchor-time", "2",
+    argv = ["migrate", "plan", "--source", str(tmp_path / "missing.json"),
+            "--address-map", str(tmp_path / "map.csv"), "--blocks-per-hour", "600", "--height-time", "1:2",
             "--block-time-ms", "6000", "--json"]  # fmt: skip
     assert main(argv) == 1
     assert "no such file" in json.loads(capsys.readouterr().out)["message"]

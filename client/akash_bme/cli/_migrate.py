@@ -41,14 +41,29 @@ from ._common import (
 _MISMATCHES_SHOWN = 50
 
 
+def _height_time(text: str) -> HeightTime:
+    """`HEIGHT:UNIX`, e.g. `25880666:1767225600`."""
+    height, sep, unix = text.partition(":")
+    if not sep or not height.isdigit() or not unix.lstrip("-").isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not HEIGHT:UNIX (two integers)")
+    return HeightTime(int(height), int(unix))
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     commands = group(subparsers, "migrate", "migrate Akash's Cosmos state (plan, then apply and verify)")
     parser = add_command(commands, "plan", "build the deterministic migration plan (no network)", _plan)
-    parser.add_argument("source", type=Path, help="a genesis export file or a directory of saved REST pages")
+    parser.add_argument(
+        "--source", type=Path, required=True, help="a genesis export file or a directory of saved REST pages"
+    )
     parser.add_argument("--address-map", type=Path, required=True, help="CSV akash_address,solana_pubkey")
     parser.add_argument("--blocks-per-hour", type=Decimal, required=True, help="converts per-block rates")
-    parser.add_argument("--anchor-height", type=int, required=True, help="a known block height…")
-    parser.add_argument("--anchor-time", type=int, required=True, help="…and its unix time (seconds)")
+    parser.add_argument(
+        "--height-time",
+        type=_height_time,
+        required=True,
+        metavar="HEIGHT:UNIX",
+        help="a height and its unix time",
+    )
     parser.add_argument("--block-time-ms", type=int, required=True, help="block time for other heights")
     parser.add_argument("--out", type=Path, help="write the plan JSON here")
     parser = add_command(commands, "apply", "apply a plan (journaled, resumable)", _apply, cluster=True)
@@ -76,7 +91,7 @@ async def _plan(args: argparse.Namespace) -> Output:
             read_source(args.source),
             load_address_map(args.address_map),
             blocks_per_hour=args.blocks_per_hour,
-            height_time=HeightTime(args.anchor_height, args.anchor_time),
+            height_time=args.height_time,
             block_time_ms=args.block_time_ms,
         )
     except MigrationInputError as exc:
