@@ -12,7 +12,7 @@ from akash_bme.cli import main
 from akash_bme.demo import Cluster, DemoReport, open_cluster, play_story, surfpool_availability, write_chart
 from solders.pubkey import Pubkey
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="function")]
+pytestmark = pytest.mark.integration
 
 
 async def check_report_matches_chain(cluster: Cluster, report: DemoReport) -> None:
