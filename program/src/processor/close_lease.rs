@@ -4,7 +4,7 @@ use crate::processor::shared::args::Args;
 use crate::processor::shared::checks::{
     akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable,
 };
-use crate::processor::shared::redeem::{redeem, MintAccounts};
+use crate::processor::shared::redeem::{pay_provider, redeem, MintAccounts, ProviderPayout};
 use crate::processor::shared::settle::settle;
 use crate::processor::shared::status::{evaluate, require_redeemable, store};
 use crate::state::{load, Lease, Provider};
@@ -60,21 +60,15 @@ pub fn process_close_lease(input: &Input) -> ProgramResult {
 
     let earned = lease.unwithdrawn_uact.get();
     if earned > 0 {
-        let to_provider = MintAccounts { mint, destination: provider_akt, authority };
-        let paid = redeem(config, &evaluation, &to_provider, earned)?;
-        provider.total_earned_uact.set(provider.total_earned_uact.get().checked_add(earned).or_overflow()?);
-        provider
-            .total_minted_uakt
-            .set(provider.total_minted_uakt.get().checked_add(paid.quote.paid_uakt).or_overflow()?);
-        Event::new(&event::REWARDS_MINTED)
-            .key(lease_account.key())
-            .key(provider_account.key())
-            .u64(earned)
-            .u64(paid.quote.paid_uakt)
-            .u64(paid.from_remint_credits_uakt)
-            .i64(evaluation.price as i64)
-            .i32(evaluation.expo)
-            .emit();
+        let accounts = MintAccounts { mint, destination: provider_akt, authority };
+        let payout = ProviderPayout {
+            provider: &mut *provider,
+            provider_key: provider_account.key(),
+            lease_key: lease_account.key(),
+            accounts,
+            uact: earned,
+        };
+        pay_provider(config, &evaluation, payout)?;
     }
     let escrow = lease.escrow_uact.get();
     let to_tenant = MintAccounts { mint, destination: tenant_akt, authority };

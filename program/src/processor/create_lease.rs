@@ -5,12 +5,11 @@ use crate::processor::shared::burn::{burn_for_deposit, Burn};
 use crate::processor::shared::checks::{
     akt_mint, config, price_feed, signer, system_program, token_account, token_program, writable,
 };
-use crate::processor::shared::create::{create_pda, expect_new_pda, NewAccount};
+use crate::processor::shared::lease::{expect_new_lease, open_lease, LeaseId, NewLease};
 use crate::processor::shared::status::{evaluate, store};
-use crate::state::{init, load, AccountType, Lease, LeaseState, Provider, LEASE_SEED};
+use crate::state::{load, Provider};
 use crate::sys::account::Input;
 use crate::sys::log::Event;
-use crate::sys::pda::seed;
 use crate::sys::sysvar::clock;
 
 pub fn process_create_lease(input: &Input) -> ProgramResult {
@@ -48,40 +47,18 @@ pub fn process_create_lease(input: &Input) -> ProgramResult {
     if rate == 0 {
         return Err(Error::ZeroAmount.into());
     }
-    let (dseq_le, gseq_le, oseq_le) = (dseq.to_le_bytes(), gseq.to_le_bytes(), oseq.to_le_bytes());
-    let seeds = [
-        seed(LEASE_SEED),
-        seed(tenant.key()),
-        seed(provider_account.key()),
-        seed(&dseq_le),
-        seed(&gseq_le),
-        seed(&oseq_le),
-    ];
-    let bump = expect_new_pda(lease_account, &seeds, program_id, Error::AlreadyInitialized)?;
+    let id = LeaseId::new(tenant, provider_account, dseq, gseq, oseq);
+    let bump = expect_new_lease(&id, lease_account, program_id, Error::AlreadyInitialized)?;
 
     let now = clock().unix_timestamp;
     let evaluation = evaluate(config, feed, now);
     let burn =
         Burn { owner: tenant, source: tenant_akt, mint, lease: lease_account.key(), deposit_uact, max_burn_uakt };
     burn_for_deposit(config, &evaluation, &burn)?;
-    create_pda(
-        &NewAccount { payer: tenant, account: lease_account, space: Lease::LEN, seeds: &seeds, bump: bump },
-        program_id,
-    )?;
-
-    let lease = init::<Lease>(lease_account)?;
-    lease.tenant = *tenant.key();
-    lease.provider = *provider_account.key();
-    lease.dseq.set(dseq);
-    lease.gseq.set(gseq);
-    lease.oseq.set(oseq);
-    lease.state = LeaseState::Active as u8;
-    lease.bump = bump;
-    lease.rate_uact_per_hour.set(rate);
+    let new = NewLease { payer: tenant, account: lease_account, id: &id, bump, rate_uact_per_hour: rate, now };
+    let lease = open_lease(&new, program_id)?;
     lease.escrow_uact.set(deposit_uact);
     lease.total_deposited_uact.set(deposit_uact);
-    lease.created_at.set(now);
-    lease.settled_at.set(now);
     provider.active_leases.set(provider.active_leases.get().checked_add(1).or_overflow()?);
     Event::new(&event::LEASE_CREATED)
         .key(lease_account.key())

@@ -2,11 +2,10 @@ use crate::error::{OrOverflow, ProgramResult};
 use crate::idl::Error;
 use crate::processor::shared::args::Args;
 use crate::processor::shared::checks::{system_program, writable};
-use crate::processor::shared::create::{create_pda, expect_new_pda, NewAccount};
+use crate::processor::shared::lease::{expect_new_lease, open_lease, LeaseId, NewLease};
 use crate::processor::shared::migration::{migrated, open_config, MigrationKind};
-use crate::state::{init, load, AccountType, Lease, LeaseState, Provider, LEASE_SEED};
+use crate::state::{load, LeaseState, Provider};
 use crate::sys::account::Input;
-use crate::sys::pda::seed;
 use crate::sys::sysvar::clock;
 
 pub fn process_migrate_lease(input: &Input) -> ProgramResult {
@@ -29,39 +28,21 @@ pub fn process_migrate_lease(input: &Input) -> ProgramResult {
     system_program(system)?;
     writable(provider_account)?;
     let provider = load::<Provider>(provider_account, program_id)?;
-    let (dseq_le, gseq_le, oseq_le) = (dseq.to_le_bytes(), gseq.to_le_bytes(), oseq.to_le_bytes());
-    let seeds = [
-        seed(LEASE_SEED),
-        seed(tenant.key()),
-        seed(provider_account.key()),
-        seed(&dseq_le),
-        seed(&gseq_le),
-        seed(&oseq_le),
-    ];
-    let bump = expect_new_pda(lease_account, &seeds, program_id, Error::AlreadyMigrated)?;
+    let id = LeaseId::new(tenant, provider_account, dseq, gseq, oseq);
+    let bump = expect_new_lease(&id, lease_account, program_id, Error::AlreadyMigrated)?;
     let act = escrow.checked_add(unwithdrawn).or_overflow()?;
     config.act_outstanding_uact.set(config.act_outstanding_uact.get().checked_add(act).or_overflow()?);
     config.total_act_migrated.set(config.total_act_migrated.get().checked_add(act).or_overflow()?);
     provider.active_leases.set(provider.active_leases.get().checked_add(1).or_overflow()?);
-    create_pda(
-        &NewAccount { payer: payer, account: lease_account, space: Lease::LEN, seeds: &seeds, bump: bump },
-        program_id,
-    )?;
-    let lease = init::<Lease>(lease_account)?;
-    lease.tenant = *tenant.key();
-    lease.provider = *provider_account.key();
-    lease.dseq.set(dseq);
-    lease.gseq.set(gseq);
-    lease.oseq.set(oseq);
+    let now = clock().unix_timestamp;
+    let new = NewLease { payer, account: lease_account, id: &id, bump, rate_uact_per_hour: rate, now };
+    let lease = open_lease(&new, program_id)?;
     lease.state = if overdrawn > 0 { LeaseState::InsufficientFunds } else { LeaseState::Active } as u8;
     lease.migrated = 1;
-    lease.bump = bump;
-    lease.rate_uact_per_hour.set(rate);
     lease.escrow_uact.set(escrow);
     lease.unwithdrawn_uact.set(unwithdrawn);
     lease.overdrawn_uact.set(overdrawn);
     lease.total_deposited_uact.set(act);
-    lease.created_at.set(clock().unix_timestamp);
     lease.settled_at.set(settled_at);
     migrated(MigrationKind::Lease, &provider.cosmos_address, lease_account.key());
     Ok(())

@@ -1,17 +1,16 @@
 use crate::error::{OrOverflow, ProgramResult};
-use crate::idl::{event, Error};
+use crate::idl::Error;
 use crate::math::quote_redeem;
 use crate::processor::shared::args::Args;
 use crate::processor::shared::checks::{
     akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable,
 };
-use crate::processor::shared::redeem::{redeem, MintAccounts};
+use crate::processor::shared::redeem::{pay_provider, MintAccounts, ProviderPayout};
 use crate::processor::shared::settle::settle;
 use crate::processor::shared::status::{evaluate, require_redeemable, store};
 use crate::state::{load, Lease, Provider};
 use crate::sys::account::Input;
 use crate::sys::keys_eq;
-use crate::sys::log::Event;
 use crate::sys::sysvar::clock;
 
 pub fn process_withdraw(input: &Input) -> ProgramResult {
@@ -60,21 +59,15 @@ pub fn process_withdraw(input: &Input) -> ProgramResult {
         return Err(Error::SlippageExceeded.into());
     }
     let accounts = MintAccounts { mint, destination: provider_akt, authority };
-    let redemption = redeem(config, &evaluation, &accounts, uact)?;
+    let payout = ProviderPayout {
+        provider,
+        provider_key: provider_account.key(),
+        lease_key: lease_account.key(),
+        accounts,
+        uact,
+    };
+    pay_provider(config, &evaluation, payout)?;
     lease.unwithdrawn_uact.set(0);
-    provider.total_earned_uact.set(provider.total_earned_uact.get().checked_add(uact).or_overflow()?);
-    provider
-        .total_minted_uakt
-        .set(provider.total_minted_uakt.get().checked_add(redemption.quote.paid_uakt).or_overflow()?);
-    Event::new(&event::REWARDS_MINTED)
-        .key(lease_account.key())
-        .key(provider_account.key())
-        .u64(uact)
-        .u64(redemption.quote.paid_uakt)
-        .u64(redemption.from_remint_credits_uakt)
-        .i64(evaluation.price as i64)
-        .i32(evaluation.expo)
-        .emit();
     store(config, &evaluate(config, feed, now));
     Ok(())
 }

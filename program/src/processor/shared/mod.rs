@@ -7,6 +7,7 @@ pub mod burn;
 pub mod checks;
 pub mod create;
 pub mod host_uri;
+pub mod lease;
 pub mod migration;
 pub mod redeem;
 pub mod settle;

@@ -2,12 +2,15 @@
 //! net new supply.
 
 use crate::error::{OrOverflow, ProgramResult};
+use crate::idl::event;
 use crate::math::{quote_redeem, RedeemQuote};
 use crate::processor::shared::status::Evaluation;
-use crate::state::Config;
+use crate::state::{Config, Provider};
 use crate::sys::account::Account;
 use crate::sys::cpi::{token_mint_to, Signer};
+use crate::sys::log::Event;
 use crate::sys::pda::seed;
+use crate::sys::Pubkey;
 
 /// Seed of the mint-authority PDA.
 pub const MINT_AUTHORITY_SEED: &[u8] = b"mint_authority";
@@ -50,5 +53,34 @@ pub fn mint_akt(config: &Config, accounts: &MintAccounts, amount: u64) -> Progra
     let bump = [config.mint_authority_bump];
     let seeds = [seed(MINT_AUTHORITY_SEED), seed(&bump)];
     token_mint_to(accounts.mint, accounts.destination, accounts.authority, amount, &Signer::new(&seeds))?;
+    Ok(())
+}
+
+/// A lease's earned ACT paid out to its provider.
+pub struct ProviderPayout<'a> {
+    pub provider: &'a mut Provider,
+    pub provider_key: &'a Pubkey,
+    pub lease_key: &'a Pubkey,
+    pub accounts: MintAccounts<'a>,
+    pub uact: u64,
+}
+
+/// Redeems for the provider, books its totals and emits RewardsMinted (withdraw and close_lease).
+pub fn pay_provider(config: &mut Config, evaluation: &Evaluation, payout: ProviderPayout) -> ProgramResult {
+    let redemption = redeem(config, evaluation, &payout.accounts, payout.uact)?;
+    let provider = payout.provider;
+    provider.total_earned_uact.set(provider.total_earned_uact.get().checked_add(payout.uact).or_overflow()?);
+    provider
+        .total_minted_uakt
+        .set(provider.total_minted_uakt.get().checked_add(redemption.quote.paid_uakt).or_overflow()?);
+    Event::new(&event::REWARDS_MINTED)
+        .key(payout.lease_key)
+        .key(payout.provider_key)
+        .u64(payout.uact)
+        .u64(redemption.quote.paid_uakt)
+        .u64(redemption.from_remint_credits_uakt)
+        .i64(evaluation.price as i64)
+        .i32(evaluation.expo)
+        .emit();
     Ok(())
 }
