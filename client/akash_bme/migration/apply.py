@@ -8,10 +8,11 @@ Nothing is executed twice, whatever happens to this process:
 - before a batch is first sent, every action still open in the journal is looked up on chain and what is
   already there is dropped, so a run killed between landing a transaction and journaling it only costs a
   look-up when resumed;
-- the journal (sqlite) records each batch's signature as `sent` *before* the transaction leaves, then
-  `confirmed` with its slot, or `failed` with the error. A batch refused because one of its actions
-  landed meanwhile (`AlreadyMigrated`) is re-checked on chain and resent without what is done; a batch
-  whose blockhash expired unseen can no longer land and is re-checked, re-signed and resent the same way.
+- the journal (sqlite, WAL) records each batch's signature as `sent` *before* the transaction leaves, then
+  `confirmed` with its slot (committed with the next write: losing it only costs a look-up), or `failed`
+  with the error. A batch refused because one of its actions landed meanwhile (`AlreadyMigrated`) is
+  re-checked on chain and resent without what is done; a batch whose blockhash expired unseen can no
+  longer land and is re-checked, re-signed and resent the same way.
 
 Phases run in order (providers before the leases that point at them, the recipients' AKT token accounts
 before the balances minted into them, the vault last); within a phase `concurrency` transactions are in
@@ -152,7 +153,9 @@ def read_journal(path: str | Path) -> tuple[JournalRow, ...]:
 
 
 class _Journal:
-    """Write-ahead record of every action; each update is committed before the caller goes on."""
+    """Write-ahead record of every action: an update is committed before the caller goes on, in one sqlite
+    transaction with the confirmations queued since the last (a confirmation lost to a crash only costs a
+    look-up on chain when resumed, a `sent` lost could cost a transaction)."""
 
     def __init__(self, path: Path, plan: Plan) -> None:
         self.db = sqlite3.connect(path)
@@ -162,6 +165,7 @@ class _Journal:
         if row is not None and row[0] != digest:
             self.db.close()
             raise ApplyError(f"{path} journals plan {row[0]}, not this plan ({digest}): use another journal")
+        self.confirmations: list[_Row] = []
         now = time.time()
         with self.db:
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('plan_digest', ?)", (digest,))
@@ -182,19 +186,36 @@ class _Journal:
         slot: int | None = None,
         error: str | None = None,
     ) -> None:
-        if not ids:
+        rows = [*self.confirmations, *_rows(ids, status, signature, slot, error)]
+        if not rows:
             return
-        sig = None if signature is None else str(signature)
-        now = time.time()
         with self.db:
             self.db.executemany(
                 "UPDATE actions SET status = ?, signature = ?, slot = ?, error = ?, updated_at = ?"
                 " WHERE action_id = ?",
-                [(status, sig, slot, error, now, action_id) for action_id in ids],
+                rows,
             )
+        self.confirmations.clear()
+
+    def confirm_later(self, ids: Sequence[str], signature: Signature, slot: int) -> None:
+        """Queues `ids` as confirmed for the next commit."""
+        self.confirmations += _rows(ids, "confirmed", signature, slot, None)
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.update((), "confirmed")
+        finally:
+            self.db.close()
+
+
+_Row = tuple[str, str | None, int | None, str | None, float, str]
+
+
+def _rows(
+    ids: Sequence[str], status: str, signature: Signature | None, slot: int | None, error: str | None
+) -> list[_Row]:
+    sig, now = None if signature is None else str(signature), time.time()
+    return [(status, sig, slot, error, now, action_id) for action_id in ids]
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,21 +257,37 @@ class _Applier:
         self.semaphore = asyncio.Semaphore(concurrency)
         self.progress = progress
         self.tally = _Tally()
-        self.signers = list({k.pubkey(): k for k in (client.payer, authority)}.values())
+        # Keypair.pubkey() derives the key anew on every call: learn both once.
+        self.payer = client.payer.pubkey()
+        self.authority_key = authority.pubkey()
+        self.signers = list({self.payer: client.payer, self.authority_key: authority}.values())
+        # Derived addresses by owner: a provider has many leases, a recipient a balance and an account.
+        self.providers: dict[Pubkey, Pubkey] = {}
+        self.akt_accounts: dict[Pubkey, Pubkey] = {}
         self.commitment = client.pipeline.commitment
         self._done = 0
         self._total = 0
 
     # -- items -------------------------------------------------------------------------------------
 
+    def provider_address(self, owner: Pubkey) -> Pubkey:
+        if owner not in self.providers:
+            self.providers[owner] = self.client.provider_address(owner)
+        return self.providers[owner]
+
+    def akt_account(self, owner: Pubkey) -> Pubkey:
+        if owner not in self.akt_accounts:
+            self.akt_accounts[owner] = self.client.akt_account(owner)
+        return self.akt_accounts[owner]
+
     def item(self, action: Action) -> _Item:
-        client, authority = self.client, self.authority.pubkey()
+        client, authority = self.client, self.authority_key
         if isinstance(action, MigrateProvider):
             owner = Pubkey.from_string(action.owner)
             instruction = client.migrate_provider_ix(
                 authority, owner, action.cosmos_address_bytes, action.host_uri
             )
-            marker: Pubkey | None = client.provider_address(owner)
+            marker: Pubkey | None = self.provider_address(owner)
         elif isinstance(action, MigrateLease):
             tenant, provider_owner = (
                 Pubkey.from_string(action.tenant),
@@ -270,10 +307,10 @@ class _Applier:
                 settled_at=action.settled_at,
             )
             marker = client.lease_address(
-                tenant, client.provider_address(provider_owner), action.dseq, action.gseq, action.oseq
+                tenant, self.provider_address(provider_owner), action.dseq, action.gseq, action.oseq
             )
         elif isinstance(action, MigrateBalance):
-            recipient_akt = client.akt_account(Pubkey.from_string(action.recipient))
+            recipient_akt = self.akt_account(Pubkey.from_string(action.recipient))
             cosmos = action.cosmos_address_bytes
             instruction = client.migrate_balance_ix(
                 authority, cosmos, action.amount_uakt, recipient_akt=recipient_akt
@@ -286,13 +323,13 @@ class _Applier:
 
     def token_account_items(self, balances: Sequence[MigrateBalance]) -> list[_Item]:
         owners = sorted({Pubkey.from_string(b.recipient) for b in balances}, key=bytes)
-        payer, mint = self.client.payer.pubkey(), self.client.akt_mint
+        payer, mint = self.payer, self.client.akt_mint
         return [
             _Item(
                 TOKEN_ACCOUNTS_PHASE,
                 create_idempotent_associated_token_account(payer, owner, mint),
                 None,
-                self.client.akt_account(owner),
+                self.akt_account(owner),
             )
             for owner in owners
         ]
@@ -316,35 +353,53 @@ class _Applier:
 
     def _message(self, items: Sequence[_Item], limit: int, price: int, blockhash: Hash) -> MessageV0:
         budget = TransactionPipeline.budget_instructions(limit, price)
-        return MessageV0.try_compile(
-            self.client.payer.pubkey(), [*budget, *(i.instruction for i in items)], [], blockhash
-        )
+        return MessageV0.try_compile(self.payer, [*budget, *(i.instruction for i in items)], [], blockhash)
 
-    def fits(self, items: Sequence[_Item]) -> bool:
-        # Worst case: both ComputeBudget instructions (limit and a non-zero price), every signature.
+    def measure(self, items: Sequence[_Item]) -> _Measure | None:
+        """The serialized size and account keys of `items`' transaction in the worst case (both ComputeBudget
+        instructions, every signature); None when it is over a limit."""
         limit = self.compute_units(items)
         if limit > MAX_COMPUTE_UNITS:
-            return False
+            return None
         message = self._message(items, limit, 1, Hash.default())
         if len(message.account_keys) > MAX_TRANSACTION_ACCOUNTS:
-            return False
-        tx = VersionedTransaction.populate(message, [Signature.default()] * len(self.signers))
-        return len(bytes(tx)) <= MAX_TRANSACTION_SIZE
+            return None
+        size = len(bytes(VersionedTransaction.populate(message, [Signature.default()] * len(self.signers))))
+        return _Measure(size, set(message.account_keys)) if size <= MAX_TRANSACTION_SIZE else None
 
     @staticmethod
     def compute_units(items: Sequence[_Item]) -> int:
         return sum(_COMPUTE_UNITS[i.phase] for i in items)
 
+    def grow(self, batch: Sequence[_Item], measure: _Measure, item: _Item) -> _Measure | None:
+        """`measure` of `batch` with `item` added, or None when it does not fit. An instruction grows a
+        transaction by at most its own encoding and 32 bytes per key new to it: only a transaction this
+        bound puts over a limit is compiled again to be measured (the bound decides when to measure,
+        never what fits)."""
+        new = _keys(item.instruction) - measure.keys
+        bound = _Measure(measure.size + 32 * len(new) + _encoded_len(item.instruction), measure.keys | new)
+        if (
+            bound.size <= MAX_TRANSACTION_SIZE
+            and len(bound.keys) <= MAX_TRANSACTION_ACCOUNTS
+            and self.compute_units([*batch, item]) <= MAX_COMPUTE_UNITS
+        ):
+            return bound
+        return self.measure([*batch, item])
+
     def pack(self, items: Sequence[_Item]) -> list[list[_Item]]:
         batches: list[list[_Item]] = []
         batch: list[_Item] = []
+        measure = _Measure(0, set())  # of `batch`, exact or a bound
         for item in items:
-            if batch and not self.fits([*batch, item]):
-                batches.append(batch)
-                batch = []
+            grown = self.grow(batch, measure, item) if batch else None
+            if grown is None:
+                if batch:
+                    batches.append(batch)
+                batch, grown = [], self.measure([item])
+                if grown is None:
+                    raise ApplyError(f"{item.action_id or item.phase}: one instruction exceeds a transaction")
             batch.append(item)
-            if len(batch) == 1 and not self.fits(batch):
-                raise ApplyError(f"{item.action_id or item.phase}: one instruction exceeds a transaction")
+            measure = grown
         if batch:
             batches.append(batch)
         return batches
@@ -363,7 +418,7 @@ class _Applier:
 
     def mark_landed(self, items: Sequence[_Item], signature: Signature, slot: int) -> None:
         ids = [i.action_id for i in items if i.action_id]
-        self.journal.update(ids, "confirmed", signature=signature, slot=slot)
+        self.journal.confirm_later(ids, signature, slot)
         self.tally.executed += len(ids)
         self.tally.token_accounts += len(items) - len(ids)
         self.settle(items)
@@ -476,6 +531,26 @@ class _Applier:
                 continue
             pending = await self.drop_landed(items)
             await asyncio.gather(*(self.run_batch(batch) for batch in self.pack(pending)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Measure:
+    size: int
+    keys: set[Pubkey]
+
+
+def _keys(instruction: Instruction) -> set[Pubkey]:
+    return {instruction.program_id, *(meta.pubkey for meta in instruction.accounts)}
+
+
+def _encoded_len(instruction: Instruction) -> int:
+    """Bytes of a compiled instruction, plus one for the instruction count's compact length growing."""
+    accounts, data = len(instruction.accounts), len(instruction.data)
+    return 1 + _compact_len(accounts) + accounts + _compact_len(data) + data + 1
+
+
+def _compact_len(n: int) -> int:
+    return 1 if n < 0x80 else 2 if n < 0x4000 else 3
 
 
 class _Retry:
