@@ -23,6 +23,7 @@ from ._pipeline import PriorityFeePolicy, TransactionPipeline
 from .connection import Commitment, Connection, Memcmp
 from .generated import instructions as ix
 from .generated.types import MintStatus
+from .idl import find_pda
 from .quotes import BurnQuote, RedeemQuote, StatusInputs, mint_status, quote_burn, quote_redeem
 
 U64_MAX = 2**64 - 1
@@ -166,7 +167,7 @@ class BmeClient:
     # -- addresses ---------------------------------------------------------------------------------
 
     def _pda(self, *seeds: bytes) -> Pubkey:
-        return Pubkey.find_program_address(list(seeds), self.program_id)[0]
+        return find_pda(seeds, self.program_id)[0]
 
     @property
     def config_address(self) -> Pubkey:
