@@ -245,7 +245,7 @@ class Localnet:
         config = self.config
         exe = _which(
             "solana-test-validator",
-            "build it with `cargo install --locked agave-validator --bin solana-test-validator`, "
+            "build it with `cargo install --locked agave-validator@4.1.2 --bin solana-test-validator`, "
             "or use backend='surfpool'",
         )
         surfpool_only = {
