@@ -33,8 +33,9 @@ from .connection import Connection, RpcConnection
 from .deploy import ProgressCallback, deploy_program
 from .idl import ProgramError
 from .localnet import Backend, BlockProduction, Localnet, LocalnetConfig, LocalnetError, ensure_node_modules
+from .oracle import DEFAULT_EXPO
 from .quotes import scale_for_expo
-from .testing import DEFAULT_CONF, DEFAULT_EXPO, DEFAULT_PRICE, in_process_world
+from .testing import DEFAULT_CONF, DEFAULT_PRICE, in_process_world
 
 __all__ = [
     "DEMO_BALANCES",

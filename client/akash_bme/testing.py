@@ -14,10 +14,10 @@ from ._client import DEFAULT_PARAMS, BmeClient
 from .bootstrap import bootstrap, create_akt_accounts
 from .connection import LiteSvmConnection
 from .generated.types import Params
+from .oracle import DEFAULT_EXPO
 
 GENESIS_UNIX_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z: LiteSVM's clock starts at 0 otherwise
 DEFAULT_PRICE = 200_000_000  # $2.00 per AKT at expo -8
-DEFAULT_EXPO = -8
 DEFAULT_CONF = 100_000  # 0.05% of the price: inside max_conf_bps
 
 

@@ -7,10 +7,12 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from akash_bme import BmeClient
 from akash_bme.connection import RpcConnection
 from akash_bme.demo import surfpool_availability
 from akash_bme.generated.accounts import Config
@@ -100,4 +102,57 @@ def test_localnet_up_bootstraps_and_commands_drive_the_program(workdir: Path) ->
     assert (
         not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3]
     )
+    assert run(workdir, "localnet", "status")[0] == 1
+
+
+def test_localnet_up_with_an_oracle_keeper_follows_a_csv_series(workdir: Path) -> None:
+    series = workdir / "prices.csv"
+    series.write_text("seconds,usd\n0,1.90\n1.5,2.10\n")
+    code, up = run(workdir, "localnet", "up", "--keep-price-csv", str(series), "--keeper-interval", "0.5")
+    assert code == 0, up
+    keeper = up["oracle_keeper_pid"]
+    code, status = run(workdir, "localnet", "status")
+    assert code == 0 and status["oracle_keeper_running"] is True
+    info = read_state(workdir / ".localnet")
+    assert info is not None and info.keeper_pid == keeper
+
+    async def watch_feed() -> list[tuple[int, int, int]]:
+        """(price, publish_time, chain clock) until the series' second price has been posted twice."""
+        seen: list[tuple[int, int, int]] = []
+        async with RpcConnection(info.rpc_url, info.ws_url) as connection:
+            client = BmeClient(connection, info.payer, program_id=info.program_id, akt_mint=info.mint)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                feed, now = await client.price_feed(), await connection.get_unix_time()
+                if not seen or seen[-1][:2] != (feed.price, feed.publish_time):
+                    seen.append((feed.price, feed.publish_time, now))
+                if sum(price == 210_000_000 for price, _, _ in seen) >= 2:
+                    break
+                await asyncio.sleep(0.2)
+        return seen
+
+    seen = asyncio.run(watch_feed())
+    prices = [price for price, _, _ in seen]
+    assert 190_000_000 in prices and prices.count(210_000_000) >= 2, seen
+    assert prices.index(190_000_000) < prices.index(210_000_000)
+    assert all(publish <= clock + 1 for _, publish, clock in seen), "the keeper ran ahead of the chain clock"
+    assert [publish for _, publish, _ in seen] == sorted({publish for _, publish, _ in seen})
+    log = (workdir / ".localnet" / "oracle-keeper.log").read_text()
+    assert '"price": 210000000' in log
+
+    assert run(workdir, "localnet", "down")[0] == 0
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{keeper}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (
+        not Path(f"/proc/{keeper}").exists()
+        or b"akash-bme-oracle-keeper" not in Path(f"/proc/{keeper}/cmdline").read_bytes()
+    )
+
+
+def test_localnet_up_refuses_a_bad_price_series_before_starting(workdir: Path) -> None:
+    series = workdir / "prices.csv"
+    series.write_text("0,1.90\n0,2.10\n")
+    code, refused = run(workdir, "localnet", "up", "--keep-price-csv", str(series))
+    assert code == 1 and "prices.csv:2: seconds must increase" in refused["message"]
     assert run(workdir, "localnet", "status")[0] == 1

@@ -23,6 +23,7 @@ from akash_bme._pipeline import TransactionPipeline
 from akash_bme.bootstrap import Bootstrapped, bootstrap, create_akt_accounts
 from akash_bme.connection import RetryPolicy, RpcConnection
 from akash_bme.localnet import Localnet, LocalnetConfig
+from akash_bme.oracle import OracleKeeper, PriceSeries
 from faultproxy import Fault, FaultProxy
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
@@ -184,6 +185,26 @@ async def test_gives_up_clearly_when_nothing_gets_through(node: Node) -> None:
         assert node.proxy.requests["getBalance"] == policy.attempts
     node.proxy.plan()
     record("all requests failing (gave up after 4 attempts each)", node.proxy, executed=0)
+
+
+async def test_oracle_keeper_rides_out_a_node_that_stops_answering(node: Node) -> None:
+    booted = node.booted
+    client = BmeClient(node.conn, node.net.payer, akt_mint=booted.akt_mint, program_id=booted.program_id)
+    node.proxy.reset_counts()
+    node.proxy.plan(Fault("status", "getAccountInfo", times=FAST.attempts, status=503))
+    failures: list[Exception] = []
+    keeper = OracleKeeper(
+        client, booted.oracle, PriceSeries.fixed("2.05"), interval=0.05, on_failure=failures.append
+    )
+    report = await keeper.run(count=3)
+    assert [type(f) for f in failures] == [RpcError] and report.failed == 1
+    assert report.posted >= 1 and report.posted + report.skipped == 2
+    feed = await booted.client.price_feed()
+    assert report.last is not None and (feed.price, feed.publish_time) == (
+        205_000_000,
+        report.last.publish_time,
+    )
+    record("oracle keeper: a round lost to 503s, the next posted", node.proxy, executed=report.posted)
 
 
 async def test_node_restarted_under_a_running_client(surfpool_launcher: None) -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from akash_bme.cli import build_parser, main
-from akash_bme.cli._admin import price_units
-from akash_bme.cli._common import Failure, jsonable, load_wallets, write_wallet
+from akash_bme.cli._common import jsonable, load_wallets, write_wallet
 from akash_bme.generated.types import MintStatus
 from solders.keypair import Keypair
 
@@ -19,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 KEY = "11111111111111111111111111111111"
 LEAVES = [
     ["localnet", "up"], ["localnet", "down"], ["localnet", "status"], ["init", "--mint", KEY],
-    ["price", "set", "1.5"], ["provider", "register", "https://x"], ["provider", "show"],
+    ["price", "set", "1.5"], ["price", "keep", "--usd", "1.5"], ["provider", "register", "https://x"],
+    ["provider", "show"],
     ["lease", "create", "--provider", KEY, "--dseq", "1",
      "--rate-uact-per-hour", "1", "--deposit-uact", "1"],
     ["lease", "deposit", KEY, "--deposit-uact", "1"],
@@ -65,15 +65,6 @@ def test_missing_localnet_is_a_failure(tmp_path: Path, capsys: pytest.CaptureFix
 def test_localnet_status_without_record_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["localnet", "status", "--state-dir", str(tmp_path), "--json"]) == 1
     assert json.loads(capsys.readouterr().out) == {"running": False, "healthy": False}
-
-
-def test_price_units_are_exact() -> None:
-    assert price_units("1.75", -8) == 175_000_000
-    assert price_units("2", 0) == 2
-    with pytest.raises(Failure):
-        price_units("1.123", -2)
-    with pytest.raises(Failure):
-        price_units("abc", -8)
 
 
 def test_jsonable_handles_chain_values() -> None:

@@ -70,7 +70,3 @@ def _classify(exc: Exception) -> tuple[int, dict[str, object]]:
     if isinstance(exc, Failure | BmeError | LocalnetError | ValueError | LookupError | FileNotFoundError):
         return EXIT_FAILURE, {"error": type(exc).__name__, "message": str(exc)}
     return EXIT_FAILURE, {"error": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}"}
-
-
-if __name__ == "__main__":
-    sys.exit(main())

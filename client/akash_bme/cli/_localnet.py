@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -11,9 +14,23 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 
 from ..connection import RpcConnection
 from ..demo import DEMO_BALANCES, bootstrap_cluster
-from ..deploy import ProgressCallback
-from ..localnet import LocalnetConfig, LocalnetInfo, down, status, up, write_state
-from ._common import Output, add_command, group, kv_table, load_wallets, write_wallet
+from ..localnet import (
+    KEEPER_LOG_FILE,
+    KEEPER_MARKER,
+    LocalnetConfig,
+    LocalnetInfo,
+    down,
+    status,
+    up,
+    write_state,
+)
+from ..oracle import PriceSeries
+from ._common import Failure, Output, add_command, group, kv_table, load_wallets, write_wallet
+
+SLOT_TIME_MS = 400
+"""A real cluster's slot time; Surfpool's own default is far shorter."""
+_KEEPERS: list[subprocess.Popen[bytes]] = []
+"""Keepers outlive this command on purpose; holding them keeps `Popen.__del__` from warning."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +42,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="surfpool",
         help="which node to run (solana-test-validator must be on PATH)",
     )
+    parser.add_argument(
+        "--block-production",
+        choices=("clock", "transaction"),
+        default="clock",
+        help="Surfpool only: `clock` (default) makes a slot every 400 ms and its clock follows the wall "
+        "clock, as on a real cluster; `transaction` makes a block per transaction (faster confirmations, "
+        "but the chain clock moves 400 ms per transaction only)",
+    )
     parser.add_argument("--no-bootstrap", action="store_true", help="start the node only")
+    keeper = parser.add_mutually_exclusive_group()
+    keeper.add_argument(
+        "--keep-price", metavar="USD", help="run an oracle keeper beside the node posting this price"
+    )
+    keeper.add_argument(
+        "--keep-price-csv",
+        metavar="FILE",
+        type=Path,
+        help="run an oracle keeper posting a `seconds,usd` series",
+    )
+    parser.add_argument(
+        "--keeper-interval", type=float, default=5.0, help="seconds between the keeper's posts (default 5)"
+    )
     add_command(commands, "down", "stop the recorded localnet", _down)
     add_command(commands, "status", "show the recorded localnet and whether it answers", _status)
 
@@ -41,6 +79,7 @@ def _info_data(info: LocalnetInfo) -> dict[str, Any]:
         "mint": info.mint,
         "log_file": info.log_path,
         "startup_seconds": round(info.startup_seconds, 3),
+        "oracle_keeper_pid": info.keeper_pid,
     }
 
 
@@ -59,14 +98,25 @@ class _DeployBar:
 
 
 async def _up(args: argparse.Namespace) -> Output:
+    keeps = args.keep_price is not None or args.keep_price_csv is not None
+    if keeps and args.no_bootstrap:
+        raise Failure("an oracle keeper needs the program bootstrapped: drop --no-bootstrap")
+    if keeps:  # before starting anything that would need undoing
+        _check_price_source(args)
+    surfpool = args.validator == "surfpool"
     config = LocalnetConfig(
-        backend=args.validator, block_production="transaction" if args.validator == "surfpool" else None
+        backend=args.validator,
+        block_production=args.block_production if surfpool else None,
+        slot_time_ms=SLOT_TIME_MS if surfpool else None,
     )
     info = await up(config, state_dir=args.state_dir)
     wallets: dict[str, Any] = {}
     if not args.no_bootstrap:
         try:
             info, wallets = await _bootstrap(info, args)
+            if keeps:
+                info = dataclasses.replace(info, keeper_pid=_start_keeper(args))
+                write_state(info, args.state_dir)
         except BaseException:
             await down(args.state_dir)
             raise
@@ -81,16 +131,14 @@ async def _bootstrap(info: LocalnetInfo, args: argparse.Namespace) -> tuple[Loca
     """Deploy with real loader transactions, mint demo AKT to named localnet-only wallets, initialize,
     post a price, and record program id and mint."""
     known = load_wallets(args.state_dir)
-    progress: ProgressCallback | None = None
     bar = None if args.json else _DeployBar(Console(stderr=True))
-    progress = bar
     async with RpcConnection(info.rpc_url, info.ws_url) as connection:
         if bar is not None:
             bar.progress.start()
         try:
             cluster = await bootstrap_cluster(
                 connection, info.payer, DEMO_BALANCES, wallets=known, backend=info.backend,
-                rpc_url=info.rpc_url, progress=progress,
+                rpc_url=info.rpc_url, progress=bar,
             )  # fmt: skip
         finally:
             if bar is not None:
@@ -100,6 +148,35 @@ async def _bootstrap(info: LocalnetInfo, args: argparse.Namespace) -> tuple[Loca
     info = dataclasses.replace(info, program_id=cluster.client.program_id, mint=cluster.client.akt_mint)
     write_state(info, args.state_dir)
     return info, {name: kp.pubkey() for name, kp in sorted(cluster.wallets.items())}
+
+
+def _check_price_source(args: argparse.Namespace) -> None:
+    """Reads the keeper's price or series here, so a bad one fails `up` with its error (file and line)."""
+    if args.keep_price is not None:
+        PriceSeries.fixed(args.keep_price)
+    else:
+        PriceSeries.from_csv(args.keep_price_csv)
+
+
+def _start_keeper(args: argparse.Namespace) -> int:
+    """`akash-bme price keep` as a detached process signed by the localnet payer (the oracle authority
+    the bootstrap set), logging to `.localnet/oracle-keeper.log`; `localnet down` stops it."""
+    source = (
+        ["--usd", args.keep_price]
+        if args.keep_price is not None
+        else ["--csv", str(args.keep_price_csv.resolve())]
+    )
+    argv = [
+        sys.executable, "-m", "akash_bme.cli", "price", "keep", *source,
+        "--interval", str(args.keeper_interval), "--state-dir", str(args.state_dir.resolve()), "--json",
+        "--tag", KEEPER_MARKER,
+    ]  # fmt: skip
+    with open(args.state_dir / KEEPER_LOG_FILE, "ab") as log:
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+        )
+    _KEEPERS.append(proc)
+    return proc.pid
 
 
 async def _down(args: argparse.Namespace) -> Output:
@@ -116,4 +193,5 @@ async def _status(args: argparse.Namespace) -> Output:
     data: dict[str, Any] = {"running": found.running, "healthy": found.healthy}
     if found.info is not None:
         data.update(_info_data(found.info))
+        data["oracle_keeper_running"] = found.keeper_running
     return Output(data, kv_table("localnet status", data), exit_code=0 if found.healthy else 1)

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from ._launcher import LocalnetError, ensure_node_modules, localnet_dir
 from ._process import Backend, BlockProduction, Localnet, LocalnetConfig, LocalnetInfo, is_healthy
-from ._state import LocalnetStatus, down, read_state, status, up, write_state
+from ._state import (
+    KEEPER_LOG_FILE,
+    KEEPER_MARKER,
+    LocalnetStatus,
+    down,
+    keeper_running,
+    read_state,
+    status,
+    up,
+    write_state,
+)
 
 __all__ = [
+    "KEEPER_LOG_FILE",
+    "KEEPER_MARKER",
     "Backend",
     "BlockProduction",
     "Localnet",
@@ -17,6 +29,7 @@ __all__ = [
     "down",
     "ensure_node_modules",
     "is_healthy",
+    "keeper_running",
     "localnet_dir",
     "read_state",
     "status",

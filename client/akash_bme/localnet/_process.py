@@ -77,7 +77,8 @@ class LocalnetInfo:
     """A running localnet as its users see it; also what `.localnet/state.json` records.
 
     `program_id` and `mint` stay None until whoever deploys the program and bootstraps the config
-    records them (`write_state(dataclasses.replace(info, program_id=..., mint=...))`).
+    records them (`write_state(dataclasses.replace(info, program_id=..., mint=...))`); `keeper_pid` is
+    the oracle keeper `localnet up` may start beside the node (stopped with it).
     """
 
     backend: Backend
@@ -90,6 +91,7 @@ class LocalnetInfo:
     startup_seconds: float
     program_id: Pubkey | None = None
     mint: Pubkey | None = None
+    keeper_pid: int | None = None
 
 
 class Localnet:
@@ -354,11 +356,15 @@ def pid_alive(pid: int) -> bool:
 
 def runs_backend(pid: int, backend: Backend) -> bool:
     """Whether `pid` is still the localnet process recorded for it, not a recycled pid."""
+    return runs_argv(pid, LAUNCHER if backend == "surfpool" else "solana-test-validator")
+
+
+def runs_argv(pid: int, marker: str) -> bool:
+    """Whether `pid` is alive with an argument ending in `marker` (a recycled pid will not have it)."""
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (FileNotFoundError, ProcessLookupError):
         return False
-    marker = LAUNCHER if backend == "surfpool" else "solana-test-validator"
     return any(arg.decode(errors="replace").endswith(marker) for arg in argv)
 
 

@@ -25,23 +25,39 @@ from ._process import (
     LocalnetInfo,
     is_healthy,
     pid_alive,
+    runs_argv,
     runs_backend,
     terminate_group,
 )
 
-__all__ = ["LocalnetStatus", "down", "read_state", "status", "up", "write_state"]
+__all__ = [
+    "KEEPER_LOG_FILE",
+    "KEEPER_MARKER",
+    "LocalnetStatus",
+    "down",
+    "keeper_running",
+    "read_state",
+    "status",
+    "up",
+    "write_state",
+]
 
 STATE_FILE = "state.json"
 LOG_FILE = "localnet.log"
+KEEPER_LOG_FILE = "oracle-keeper.log"
+KEEPER_MARKER = "akash-bme-oracle-keeper"
+"""The last argument of a keeper process `localnet up` starts: how `down` knows the pid is still it."""
 
 
 @dataclass(frozen=True)
 class LocalnetStatus:
-    """`info` is the record (None without one); `running`: its process is alive; `healthy`: it answers."""
+    """`info` is the record (None without one); `running`: its process is alive; `healthy`: it answers;
+    `keeper_running`: the recorded oracle keeper is alive (False when none was started)."""
 
     info: LocalnetInfo | None
     running: bool
     healthy: bool
+    keeper_running: bool = False
 
 
 def read_state(state_dir: Path | None = None) -> LocalnetInfo | None:
@@ -88,6 +104,9 @@ async def down(state_dir: Path | None = None, *, timeout: float = 10.0) -> Local
     info = read_state(directory)
     if info is None:
         return None
+    keeper = info.keeper_pid
+    if keeper is not None and keeper_running(keeper):
+        await terminate_group(keeper, lambda: pid_alive(keeper), timeout)
     if _running(info):
         await terminate_group(info.pid, lambda: pid_alive(info.pid), timeout)
     (directory / STATE_FILE).unlink(missing_ok=True)
@@ -98,7 +117,17 @@ async def status(state_dir: Path | None = None) -> LocalnetStatus:
     info = read_state(state_dir)
     running = info is not None and _running(info)
     healthy = info is not None and running and await is_healthy(info.rpc_url, info.ws_url)
-    return LocalnetStatus(info=info, running=running, healthy=healthy)
+    keeper = info.keeper_pid if info is not None else None
+    return LocalnetStatus(
+        info=info,
+        running=running,
+        healthy=healthy,
+        keeper_running=keeper is not None and keeper_running(keeper),
+    )
+
+
+def keeper_running(pid: int) -> bool:
+    return pid_alive(pid) and runs_argv(pid, KEEPER_MARKER)
 
 
 def _state_dir(state_dir: Path | None) -> Path:
@@ -121,6 +150,7 @@ def _to_json(info: LocalnetInfo) -> dict[str, Any]:
         "startup_seconds": info.startup_seconds,
         "program_id": None if info.program_id is None else str(info.program_id),
         "mint": None if info.mint is None else str(info.mint),
+        "keeper_pid": info.keeper_pid,
     }
 
 
@@ -140,4 +170,5 @@ def _from_json(data: dict[str, Any]) -> LocalnetInfo:
         startup_seconds=float(data["startup_seconds"]),
         program_id=None if program_id is None else Pubkey.from_string(program_id),
         mint=None if mint is None else Pubkey.from_string(mint),
+        keeper_pid=None if data.get("keeper_pid") is None else int(data["keeper_pid"]),
     )
