@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -140,6 +142,9 @@ def test_localnet_up_with_an_oracle_keeper_follows_a_csv_series(workdir: Path) -
     log = (workdir / ".localnet" / "oracle-keeper.log").read_text()
     assert '"price": 210000000' in log
 
+    os.killpg(info.pid, signal.SIGKILL)  # the node dies on its own: its keeper must still be stopped
+    code, status = run(workdir, "localnet", "status")
+    assert code == 1 and status["running"] is False and status["oracle_keeper_running"] is True
     assert run(workdir, "localnet", "down")[0] == 0
     deadline = time.monotonic() + 5
     while Path(f"/proc/{keeper}").exists() and time.monotonic() < deadline:

@@ -92,6 +92,8 @@ async def up(config: LocalnetConfig | None = None, *, state_dir: Path | None = N
         raise LocalnetError(
             f"a localnet is already running (pid {current.pid}, {current.rpc_url}): run `localnet down` first"
         )
+    if current is not None:  # a node that died on its own: its keeper must not outlive the record
+        await _stop_keeper(current, 10.0)
     localnet = Localnet(config, log_path=directory / LOG_FILE, ledger_dir=directory / "ledger", detached=True)
     info = await localnet.start()
     write_state(info, directory)
@@ -104,9 +106,7 @@ async def down(state_dir: Path | None = None, *, timeout: float = 10.0) -> Local
     info = read_state(directory)
     if info is None:
         return None
-    keeper = info.keeper_pid
-    if keeper is not None and keeper_running(keeper):
-        await terminate_group(keeper, lambda: pid_alive(keeper), timeout)
+    await _stop_keeper(info, timeout)
     if _running(info):
         await terminate_group(info.pid, lambda: pid_alive(info.pid), timeout)
     (directory / STATE_FILE).unlink(missing_ok=True)
@@ -124,6 +124,12 @@ async def status(state_dir: Path | None = None) -> LocalnetStatus:
         healthy=healthy,
         keeper_running=keeper is not None and keeper_running(keeper),
     )
+
+
+async def _stop_keeper(info: LocalnetInfo, timeout: float) -> None:
+    keeper = info.keeper_pid
+    if keeper is not None and keeper_running(keeper):
+        await terminate_group(keeper, lambda: pid_alive(keeper), timeout)
 
 
 def keeper_running(pid: int) -> bool:
