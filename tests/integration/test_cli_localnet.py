@@ -95,6 +95,14 @@ def test_localnet_up_bootstraps_and_commands_drive_the_program(workdir: Path) ->
 
     code, vault = run(workdir, "vault", "status")
     assert code == 0 and vault["status"] == "HaltCr" and vault["act_outstanding_uact"] == 5_000_000
+    elsewhere = workdir / "elsewhere"  # no localnet record, no key: reading commands still work
+    elsewhere.mkdir()
+    code, read = run(elsewhere, "vault", "status", "--rpc-url", info.rpc_url, "--ws-url", info.ws_url)
+    assert code == 0 and read == vault
+    code, listed = run(elsewhere, "lease", "list", "--provider", provider, "--rpc-url", info.rpc_url)
+    assert code == 0 and [row["address"] for row in listed] == [created["lease"]]
+    code, refused = run(elsewhere, "provider", "show", "--rpc-url", info.rpc_url)
+    assert code == 1 and "--keypair" in refused["message"]
     code, closed = run(workdir, "lease", "close", created["lease"], "--keypair", "alice")
     assert code == 0 and any(e["event"] == "LeaseClosed" for e in closed["events"])
 

@@ -168,30 +168,40 @@ def resolve_signer(spec: str | None, state_dir: Path, info: LocalnetInfo | None)
 @dataclass(frozen=True)
 class Session:
     client: BmeClient
-    signer: Keypair
     info: LocalnetInfo | None
+    signer_key: Keypair | None
+
+    @property
+    def signer(self) -> Keypair:
+        if self.signer_key is None:
+            raise Failure("this needs a key: pass --keypair (a keypair file or a localnet wallet name)")
+        return self.signer_key
 
 
 @asynccontextmanager
-async def session(args: argparse.Namespace, *, load: bool = True) -> AsyncIterator[Session]:
+async def session(
+    args: argparse.Namespace, *, load: bool = True, signs: bool = True
+) -> AsyncIterator[Session]:
     """A client on `--rpc-url` (default: the recorded localnet) paid by the localnet payer when there is
-    one, else by the signer. `load` reads the config to learn the AKT mint."""
+    one, else by the signer. `load` reads the config to learn the AKT mint. Commands that only read
+    pass `signs=False`: they then work on any RPC URL without a key (the client's payer is a throwaway
+    key that never signs)."""
     info = read_state(args.state_dir)
     rpc_url = args.rpc_url or (info.rpc_url if info else None)
     if rpc_url is None:
         raise Failure("no --rpc-url and no recorded localnet (run `akash-bme localnet up`)")
-    local = info is not None and rpc_url == info.rpc_url
-    ws_url = args.ws_url or (info.ws_url if local and info else None)
-    signer = resolve_signer(args.keypair, args.state_dir, info if local else None)
-    payer = info.payer if local and info else signer
-    program_id = info.program_id if local and info and info.program_id else g.PROGRAM_ID
+    local = info if info is not None and rpc_url == info.rpc_url else None
+    ws_url = args.ws_url or (local.ws_url if local else None)
+    signer = None
+    if signs or args.keypair is not None or local is not None:
+        signer = resolve_signer(args.keypair, args.state_dir, local)
+    payer = local.payer if local else signer or Keypair()
+    program_id = local.program_id if local and local.program_id else g.PROGRAM_ID
     async with RpcConnection(rpc_url, ws_url) as connection:
-        client = BmeClient(
-            connection, payer, program_id=program_id, akt_mint=info.mint if local and info else None
-        )
+        client = BmeClient(connection, payer, program_id=program_id, akt_mint=local.mint if local else None)
         if load:
             await client.load()
-        yield Session(client=client, signer=signer, info=info if local else None)
+        yield Session(client=client, info=local, signer_key=signer)
 
 
 def tx_output(title: str, result: TxResult, **extra: Any) -> Output:

@@ -96,7 +96,7 @@ async def _close(args: argparse.Namespace) -> Output:
 
 
 async def _show(args: argparse.Namespace) -> Output:
-    async with session(args, load=False) as s:
+    async with session(args, load=False, signs=False) as s:
         lease = await s.client.lease(args.lease)
         if lease is None:
             raise Failure(f"no lease at {args.lease}")
@@ -111,7 +111,7 @@ def _lease_data(lease: g.accounts.Lease) -> dict[str, Any]:
 
 
 async def _list(args: argparse.Namespace) -> Output:
-    async with session(args, load=False) as s:
+    async with session(args, load=False, signs=False) as s:
         if args.provider is not None:
             found = await s.client.leases_by_provider(args.provider)
         else:

@@ -8,10 +8,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from solders.keypair import Keypair
 
-from .._client import BmeClient
-from ..connection import RpcConnection
 from ..migration import (
     HeightTime,
     MigrationInputError,
@@ -165,13 +162,7 @@ def _report_output(report: VerifyReport) -> Output:
 
 async def _verify(args: argparse.Namespace) -> Output:
     plan = _load_plan(args.plan)
-    if args.keypair is None and args.rpc_url is not None:
-        # Verify only reads: no signer needed, the client's payer is a throwaway key that never signs.
-        async with RpcConnection(args.rpc_url, args.ws_url) as connection:
-            client = BmeClient(connection, Keypair())
-            await client.load()
-            return _report_output(await verify_plan(plan, client))
-    async with session(args) as s:
+    async with session(args, signs=False) as s:
         return _report_output(await verify_plan(plan, s.client))
 
 

@@ -22,7 +22,7 @@ async def _register(args: argparse.Namespace) -> Output:
 
 
 async def _show(args: argparse.Namespace) -> Output:
-    async with session(args, load=False) as s:
+    async with session(args, load=False, signs=False) as s:
         owner = args.owner or s.signer.pubkey()
         provider = await s.client.provider(owner)
         if provider is None:

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def _status(args: argparse.Namespace) -> Output:
-    async with session(args) as s:
+    async with session(args, signs=False) as s:
         vault = await s.client.vault_status()
         data = jsonable(vault)
         data["collateral_ratio"] = (
@@ -34,7 +34,7 @@ async def _tail(args: argparse.Namespace) -> Output:
     """Prints events as they arrive (one JSON line each with --json); the result is the count."""
     console = Console()
     seen = 0
-    async with session(args, load=False) as s:
+    async with session(args, load=False, signs=False) as s:
         if args.count is not None and args.count <= 0:
             return Output({"events": 0})
         async for signature, event in s.client.events():
