@@ -18,8 +18,10 @@ from akash_bme.deploy import deploy_program, upgrade_program
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
+from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountParams, TransferParams, create_account, transfer
+from solders.transaction import VersionedTransaction
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -79,6 +81,19 @@ async def test_reads_and_send_confirm_over_http(conn: RpcConnection, payer: Keyp
     assert status is not None and status.err is None
     many = await conn.get_multiple_accounts([recipient, Keypair().pubkey()])
     assert many[0] is not None and many[0].lamports == SOL and many[1] is None
+
+
+async def test_the_same_bytes_sent_twice_execute_once(conn: RpcConnection, payer: Keypair) -> None:
+    """Surfpool answers the second send with -32002 and no `data` (solders' own parser panics on that)."""
+    recipient = Keypair().pubkey()
+    blockhash = await conn.get_latest_blockhash()
+    ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=recipient, lamports=SOL))
+    tx = VersionedTransaction(MessageV0.try_compile(payer.pubkey(), [ix], [], blockhash.blockhash), [payer])
+    for preflight in (False, True, False):
+        assert await conn.send_transaction(tx, skip_preflight=not preflight) == tx.signatures[0]
+    status = await conn.get_signature_status(tx.signatures[0])
+    assert status is not None and status.err is None
+    assert await conn.get_balance(recipient) == SOL
 
 
 async def test_priority_fee_from_recent_fees(conn: RpcConnection, payer: Keypair) -> None:

@@ -9,6 +9,7 @@ HTTP 429 (honouring `Retry-After`), 5xx, an unhealthy node and connection-level 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -21,13 +22,15 @@ from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Commitment as SolanaCommitment
 from solana.rpc.core import RPCException, RPCNoResultException
-from solana.rpc.models import MemcmpOpts, TxOpts
+from solana.rpc.models import MemcmpOpts
 from solana.rpc.websocket_api import SolanaWsClient
 from solders.clock import Clock
+from solders.commitment_config import CommitmentLevel
 from solders.pubkey import Pubkey
-from solders.rpc.config import RpcTransactionLogsFilterMentions
+from solders.rpc.config import RpcSendTransactionConfig, RpcTransactionLogsFilterMentions
 from solders.rpc.errors import NodeUnhealthyMessage, SendTransactionPreflightFailureMessage
-from solders.rpc.responses import LogsNotification
+from solders.rpc.requests import SendRawTransaction
+from solders.rpc.responses import LogsNotification, SendTransactionResp
 from solders.signature import Signature
 from solders.sysvar import CLOCK
 from solders.transaction import VersionedTransaction
@@ -59,6 +62,11 @@ _CONFIRMATION: dict[int, Commitment] = {
     int(TransactionConfirmationStatus.Processed): "processed",
     int(TransactionConfirmationStatus.Confirmed): "confirmed",
     int(TransactionConfirmationStatus.Finalized): "finalized",
+}
+_SOLDERS_COMMITMENT: dict[Commitment, CommitmentLevel] = {
+    "processed": CommitmentLevel.Processed,
+    "confirmed": CommitmentLevel.Confirmed,
+    "finalized": CommitmentLevel.Finalized,
 }
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -118,6 +126,25 @@ def map_rpc_exception(exc: Exception, method: str) -> RpcError:
         message = getattr(detail, "message", str(detail))
         return RpcError(f"{method}: {message}", retryable=isinstance(detail, NodeUnhealthyMessage))
     return RpcError(f"{method}: {type(exc).__name__}: {exc}")
+
+
+def _send_reply(raw: str, signature: Signature) -> Signature:
+    """The signature from a `sendTransaction` reply, or the error it carries as solana-py would raise it."""
+    try:
+        reply = json.loads(raw)
+        error = reply.get("error")
+    except (ValueError, AttributeError):
+        raise RpcError(f"sendTransaction: not a JSON-RPC reply: {raw[:200]!r}") from None
+    if error is None:
+        return Signature.from_string(reply["result"])
+    if isinstance(error, dict) and "data" in error:
+        parsed = SendTransactionResp.from_json(raw)
+        raise RPCException(parsed)
+    message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
+    if "already been processed" in message:
+        return signature  # these very bytes landed (an earlier attempt whose answer was lost)
+    code = error.get("code") if isinstance(error, dict) else None
+    raise RpcError(f"sendTransaction: {message}", code=code if isinstance(code, int) else None)
 
 
 def default_ws_url(http_url: str) -> str:
@@ -285,10 +312,9 @@ class RpcConnection(Connection):
         skip_preflight: bool = False,
         preflight_commitment: Commitment | None = None,
     ) -> Signature:
-        opts = TxOpts(
-            skip_confirmation=True,
+        config = RpcSendTransactionConfig(
             skip_preflight=skip_preflight,
-            preflight_commitment=self._commitment(preflight_commitment),
+            preflight_commitment=_SOLDERS_COMMITMENT[preflight_commitment or self.commitment],
         )
         wire, signature = bytes(tx), tx.signatures[0]
         sent = False
@@ -300,7 +326,10 @@ class RpcConnection(Connection):
             if sent and await self.get_signature_status(signature) is not None:
                 return signature
             sent = True
-            return (await self._client.send_raw_transaction(wire, opts)).value
+            # Parsed here, not by solders: it panics on an error reply without `data`, which Surfpool
+            # sends for a transaction it has already processed (-32002).
+            raw = await self._client._provider.make_request_unparsed(SendRawTransaction(wire, config))
+            return _send_reply(raw, signature)
 
         try:
             return await self._call("sendTransaction", request)
