@@ -3,7 +3,7 @@ default), in-process on LiteSVM (the program's own cost plus ours) or on a Surfp
 and Surfpool's per-transaction cost), with an estimate for a mainnet-sized migration.
 
     python bench/bench_migration_apply.py [--backend in-process|surfpool] [--providers N --leases N
-                                           --balances N --concurrency N --mainnet-actions N
+                                           --balances N --concurrency N --skip-preflight --mainnet-actions N
                                            --confirm-latency SECONDS]
 
 Prints actions/s, transactions/s, totals and wall time; nothing is asserted.
@@ -64,13 +64,21 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     plan = make_plan(args, tmp)
     async with cluster(args.backend) as (client, authority):
         summary = await apply_plan(
-            plan, client, authority, tmp / "journal.sqlite", concurrency=args.concurrency
+            plan,
+            client,
+            authority,
+            tmp / "journal.sqlite",
+            concurrency=args.concurrency,
+            skip_preflight=args.skip_preflight,
         )
         t0 = time.perf_counter()
         report = await verify_plan(plan, client)
         verify_seconds = time.perf_counter() - t0
     sent = summary.executed + summary.token_accounts_created
-    print(f"backend             {args.backend}, concurrency {args.concurrency}")
+    print(
+        f"backend             {args.backend}, concurrency {args.concurrency}"
+        f"{', preflight skipped' if args.skip_preflight else ''}"
+    )
     print(
         f"apply               {summary.seconds:8.2f} s  {summary.executed} actions + "
         f"{summary.token_accounts_created} token accounts in {summary.transactions} transactions "
@@ -101,6 +109,7 @@ def main() -> None:
     parser.add_argument("--leases", type=int, default=2000)
     parser.add_argument("--balances", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--skip-preflight", action="store_true")
     parser.add_argument(
         "--mainnet-actions",
         type=int,

@@ -67,6 +67,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _plan_and_authority(parser)
     parser.add_argument("--journal", type=Path, required=True, help="sqlite journal (created or resumed)")
     parser.add_argument("--concurrency", type=int, default=8, help="transactions in flight (default 8)")
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="send without the node's simulation (faster; failures land)",
+    )
     parser = add_command(
         commands, "verify", "reconcile the chain with a plan (exit 1 on mismatch)", _verify, cluster=True
     )
@@ -127,7 +132,13 @@ async def _apply(args: argparse.Namespace) -> Output:
                 bar.update(tasks[update.phase], completed=update.done, total=update.total)
 
             summary = await apply_plan(
-                plan, s.client, s.signer, args.journal, concurrency=args.concurrency, progress=progress
+                plan,
+                s.client,
+                s.signer,
+                args.journal,
+                concurrency=args.concurrency,
+                progress=progress,
+                skip_preflight=args.skip_preflight,
             )
     data = {
         "digest": plan_digest(plan),

@@ -248,6 +248,7 @@ class _Applier:
         journal: _Journal,
         concurrency: int,
         progress: ProgressCallback | None,
+        skip_preflight: bool,
     ) -> None:
         self.plan = plan
         self.client = client
@@ -256,6 +257,7 @@ class _Applier:
         self.journal = journal
         self.semaphore = asyncio.Semaphore(concurrency)
         self.progress = progress
+        self.skip_preflight = skip_preflight
         self.tally = _Tally()
         # Keypair.pubkey() derives the key anew on every call: learn both once.
         self.payer = client.payer.pubkey()
@@ -472,7 +474,9 @@ class _Applier:
         self.journal.update([i.action_id for i in items if i.action_id], "sent", signature=signature)
         self.tally.transactions += 1
         try:
-            await self.conn.send_transaction(tx, preflight_commitment=self.commitment)
+            await self.conn.send_transaction(
+                tx, skip_preflight=self.skip_preflight, preflight_commitment=self.commitment
+            )
             status = None
             for _ in range(_CONFIRM_ROUNDS):
                 try:
@@ -569,9 +573,13 @@ async def apply_plan(
     *,
     concurrency: int = 8,
     progress: ProgressCallback | None = None,
+    skip_preflight: bool = False,
 ) -> ApplySummary:
     """Apply `plan` with `authority` (the config's authority; `client.payer` pays fees), journaling in
-    `journal` (created if missing, resumed if it is this plan's). Safe to rerun until `summary.ok`."""
+    `journal` (created if missing, resumed if it is this plan's). Safe to rerun until `summary.ok`.
+
+    `skip_preflight` sends without the node's simulation: each transaction executes once instead of
+    twice, and a batch that fails on chain (paying its fee) is retried item by item as usual."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     config = await client.load()
@@ -581,7 +589,7 @@ async def apply_plan(
         raise ApplyError("the migration is finalized: the program accepts no more migrate_* instructions")
     started = time.monotonic()
     store = _Journal(Path(journal), plan)
-    applier = _Applier(plan, client, authority, store, concurrency, progress)
+    applier = _Applier(plan, client, authority, store, concurrency, progress, skip_preflight)
     try:
         await applier.run()
     finally:
