@@ -481,8 +481,9 @@ async def run_demo(
 
 
 def _ticks(low: float, high: float, count: int = 6) -> list[float]:
-    """Round tick values computed in Python: matplotlib's locator divides with numpy, whose scalar floor
-    division returns NaN once the in-process runtime has left this thread's x87 FPU state dirty."""
+    """Round tick values computed in Python: matplotlib's locator and default formatter divide with numpy,
+    whose scalar floor division returns NaN once the in-process runtime has left this thread's x87 FPU
+    state dirty (the chart's labels are formatted in Python too)."""
     raw = (high - low) / count or 1.0
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
@@ -497,6 +498,7 @@ def write_chart(report: DemoReport, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter
 
     steps = [f"{s.step}\nt = {s.chain_seconds / HOUR:.2f} h" for s in report.timeline]
     x = list(range(len(steps)))
@@ -511,8 +513,8 @@ def write_chart(report: DemoReport, path: Path) -> Path:
         report.initial_supply_uakt / AKT, color="grey", linestyle=":", linewidth=1, label="initial supply"
     )
     top.set_yticks(_ticks(min(supply), max(supply)))
+    top.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     top.set_ylabel("AKT supply")
-    top.ticklabel_format(axis="y", useOffset=False, style="plain")
     top.legend(loc="lower left", fontsize=9)
     top.grid(alpha=0.3)
 
@@ -542,6 +544,7 @@ def write_chart(report: DemoReport, path: Path) -> Path:
     bottom.set_ylabel("collateral ratio (%)")
     low, high = min([80.0, *(v for _, v in shown)]) - 2, max([115.0, *(v for _, v in shown)]) + 5
     bottom.set_yticks(_ticks(low, high))
+    bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     bottom.set_ylim(low, high)
     bottom.legend(handles=handles, loc="lower left", fontsize=8, ncol=5)
     bottom.grid(alpha=0.3)
