@@ -1,5 +1,5 @@
-"""Integration fixtures: one Surfpool localnet per session, reached over real HTTP and websockets
-(`surfpool_launcher` lives in tests/conftest.py, shared with the migration tests)."""
+"""Integration fixtures: one localnet per session and backend, reached over real HTTP and websockets
+(`backend` lives in tests/conftest.py, shared with the migration tests)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from typing import NamedTuple
 
 import pytest
 import pytest_asyncio
-from akash_bme.localnet import Localnet
+from akash_bme.localnet import Backend, Localnet, LocalnetConfig
 
 
-class SurfpoolUrls(NamedTuple):
+class LocalnetUrls(NamedTuple):
     rpc_url: str
     ws_url: str
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def localnet(surfpool_launcher: None) -> AsyncIterator[Localnet]:
-    """A started Surfpool localnet (transaction-mode blocks), stopped at the end of the session."""
-    async with Localnet() as net:
+async def localnet(backend: Backend) -> AsyncIterator[Localnet]:
+    """A started localnet on `backend`, stopped at the end of the session."""
+    async with Localnet(LocalnetConfig(backend=backend)) as net:
         yield net
 
 
 @pytest.fixture(scope="session")
-def surfpool_urls(localnet: Localnet) -> SurfpoolUrls:
-    return SurfpoolUrls(localnet.rpc_url, localnet.ws_url)
+def localnet_urls(localnet: Localnet) -> LocalnetUrls:
+    return LocalnetUrls(localnet.rpc_url, localnet.ws_url)

@@ -1,4 +1,5 @@
-"""The `akash-bme` console script against a real detached Surfpool localnet it starts and stops."""
+"""The `akash-bme` console script against a real detached localnet it starts and stops (Surfpool;
+solana-test-validator too in the agave tier)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ from typing import Any
 import pytest
 from akash_bme import BmeClient
 from akash_bme.connection import RpcConnection
-from akash_bme.demo import surfpool_availability
 from akash_bme.generated.accounts import Config
-from akash_bme.localnet import read_state
+from akash_bme.localnet import Backend, read_state
 from solders.pubkey import Pubkey
 
 pytestmark = pytest.mark.integration
@@ -47,17 +47,14 @@ def pubkey_of(cwd: Path, wallet: str) -> str:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Any:
-    reason = surfpool_availability()
-    if reason is not None:
-        pytest.skip(f"no Surfpool localnet: {reason}")
     if not CLI.is_file() or shutil.which(str(CLI)) is None:
         pytest.skip(f"the console script is not installed at {CLI}")
     yield tmp_path
     subprocess.run([str(CLI), "localnet", "down"], cwd=tmp_path, capture_output=True, check=False)
 
 
-def test_localnet_up_bootstraps_and_commands_drive_the_program(workdir: Path) -> None:
-    code, up = run(workdir, "localnet", "up")
+def test_localnet_up_bootstraps_and_commands_drive_the_program(workdir: Path, backend: Backend) -> None:
+    code, up = run(workdir, "localnet", "up", "--validator", backend)
     assert code == 0, up
     assert up["program_id"] and up["mint"] and set(up["wallets"]) >= {"alice", "provider-a", "treasury"}
     info = read_state(workdir / ".localnet")
@@ -115,10 +112,13 @@ def test_localnet_up_bootstraps_and_commands_drive_the_program(workdir: Path) ->
     assert run(workdir, "localnet", "status")[0] == 1
 
 
-def test_localnet_up_with_an_oracle_keeper_follows_a_csv_series(workdir: Path) -> None:
+def test_localnet_up_with_an_oracle_keeper_follows_a_csv_series(workdir: Path, backend: Backend) -> None:
     series = workdir / "prices.csv"
     series.write_text("seconds,usd\n0,1.90\n1.5,2.10\n")
-    code, up = run(workdir, "localnet", "up", "--keep-price-csv", str(series), "--keeper-interval", "0.5")
+    code, up = run(
+        workdir, "localnet", "up", "--validator", backend, "--keep-price-csv", str(series),
+        "--keeper-interval", "0.5",
+    )  # fmt: skip
     assert code == 0, up
     keeper = up["oracle_keeper_pid"]
     code, status = run(workdir, "localnet", "status")

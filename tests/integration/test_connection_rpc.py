@@ -32,9 +32,9 @@ NOTIFICATION_WAIT = 30.0  # a safety net against hanging, not a timing assertion
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def conn(surfpool_urls) -> AsyncIterator[RpcConnection]:  # type: ignore[no-untyped-def]
+async def conn(localnet_urls) -> AsyncIterator[RpcConnection]:  # type: ignore[no-untyped-def]
     async with RpcConnection(
-        surfpool_urls.rpc_url, surfpool_urls.ws_url, commitment="confirmed"
+        localnet_urls.rpc_url, localnet_urls.ws_url, commitment="confirmed"
     ) as connection:
         yield connection
 
@@ -84,15 +84,16 @@ async def test_reads_and_send_confirm_over_http(conn: RpcConnection, payer: Keyp
 
 
 async def test_the_same_bytes_sent_twice_execute_once(conn: RpcConnection, payer: Keypair) -> None:
-    """Surfpool answers the second send with -32002 and no `data` (solders' own parser panics on that)."""
+    """Once landed, a resend is refused as already processed: with -32002 and no `data` by Surfpool (solders'
+    own parser panics on that), as a preflight failure by Agave. Either way it is the same signature."""
     recipient = Keypair().pubkey()
     blockhash = await conn.get_latest_blockhash()
     ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=recipient, lamports=SOL))
     tx = VersionedTransaction(MessageV0.try_compile(payer.pubkey(), [ix], [], blockhash.blockhash), [payer])
     for preflight in (False, True, False):
         assert await conn.send_transaction(tx, skip_preflight=not preflight) == tx.signatures[0]
-    status = await conn.get_signature_status(tx.signatures[0])
-    assert status is not None and status.err is None
+        status = await conn.confirm(tx.signatures[0], timeout=NOTIFICATION_WAIT)
+        assert status.err is None
     assert await conn.get_balance(recipient) == SOL
 
 
@@ -111,7 +112,7 @@ async def test_logs_arrive_over_the_websocket(conn: RpcConnection, payer: Keypai
             while event.signature != sent.signature:
                 event = await anext(logs)
     assert event.err is None
-    assert "Program log: over the websocket" in event.logs
+    assert any(line.startswith("Program log:") and "over the websocket" in line for line in event.logs)
 
 
 async def test_program_errors_and_account_filters(conn: RpcConnection, payer: Keypair) -> None:

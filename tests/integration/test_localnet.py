@@ -1,12 +1,11 @@
-"""The localnet launcher on a real Surfpool: RPC and websocket answer, no process outlives its owner."""
+"""The localnet launcher on a real node (Surfpool; solana-test-validator in the agave tier): RPC and
+websocket answer, no process outlives its owner."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from akash_bme.localnet import (
+    Backend,
     Localnet,
     LocalnetConfig,
     LocalnetError,
@@ -42,8 +42,14 @@ GIVE_UP_SECONDS = 30.0
 """Bounds every wait so a broken build fails instead of hanging; never an assertion about speed."""
 
 
-def launcher_pids() -> set[int]:
-    """Live (non-zombie) processes running surfnet.js, from /proc."""
+NODE_MARKERS: dict[Backend, bytes] = {
+    "surfpool": b"surfnet.js",
+    "solana-test-validator": b"solana-test-validator",
+}
+
+
+def launcher_pids(backend: Backend = "surfpool") -> set[int]:
+    """Live (non-zombie) processes running the node of `backend` (surfnet.js for Surfpool), from /proc."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -53,7 +59,7 @@ def launcher_pids() -> set[int]:
             state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
         except (FileNotFoundError, ProcessLookupError):
             continue
-        if state != "Z" and any(arg.endswith(b"surfnet.js") for arg in argv):
+        if state != "Z" and any(arg.endswith(NODE_MARKERS[backend]) for arg in argv):
             found.add(int(entry.name))
     return found
 
@@ -85,8 +91,8 @@ def transfer_tx(payer: Keypair, lamports: int, blockhash: Hash) -> Transaction:
     return Transaction([payer], Message([ix], payer.pubkey()), blockhash)
 
 
-async def test_json_rpc_answers(surfpool_urls: tuple[str, str]) -> None:
-    rpc_url, _ = surfpool_urls
+async def test_json_rpc_answers(localnet_urls: tuple[str, str]) -> None:
+    rpc_url, _ = localnet_urls
     async with AsyncClient(rpc_url) as client:
         assert await client.is_connected()
         version = (await client.get_version()).value
@@ -162,9 +168,10 @@ async def test_bad_option_fails_with_log_and_leaves_nothing(surfpool_launcher: N
     assert launcher_pids() <= before
 
 
-async def test_state_round_trip(surfpool_launcher: None, tmp_path: Path) -> None:
+async def test_state_round_trip(backend: Backend, tmp_path: Path) -> None:
     assert (await status(tmp_path)).info is None
-    info = await up(state_dir=tmp_path)
+    info = await up(LocalnetConfig(backend=backend), state_dir=tmp_path)
+    assert info.backend == backend
     try:
         assert read_state(tmp_path) == info
         current = await status(tmp_path)
@@ -181,7 +188,7 @@ async def test_state_round_trip(surfpool_launcher: None, tmp_path: Path) -> None
         stopped = await down(tmp_path)
     assert stopped is not None
     assert stopped.pid == info.pid
-    assert info.pid not in launcher_pids()
+    assert info.pid not in launcher_pids(backend)
     assert read_state(tmp_path) is None
     assert not (await status(tmp_path)).running
     assert await down(tmp_path) is None
@@ -220,14 +227,14 @@ async def test_down_ignores_a_recycled_pid(surfpool_launcher: None, tmp_path: Pa
         bystander.wait()
 
 
-def test_killed_owner_leaves_no_process(surfpool_launcher: None) -> None:
+def test_killed_owner_leaves_no_process(backend: Backend) -> None:
     owner_script = textwrap.dedent(
         """
-        import asyncio
-        from akash_bme.localnet import Localnet
+        import asyncio, sys
+        from akash_bme.localnet import Localnet, LocalnetConfig
 
         async def main():
-            net = Localnet()
+            net = Localnet(LocalnetConfig(backend=sys.argv[1]))
             await net.start()
             print(net.pid, flush=True)
             await asyncio.sleep(3600)
@@ -235,14 +242,17 @@ def test_killed_owner_leaves_no_process(surfpool_launcher: None) -> None:
         asyncio.run(main())
         """
     )
-    with subprocess.Popen([sys.executable, "-c", owner_script], stdout=subprocess.PIPE, text=True) as owner:
+    argv = [sys.executable, "-c", owner_script, backend]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as owner:
         assert owner.stdout is not None
         line = owner.stdout.readline()
         assert line, f"the owner exited before the localnet started (code {owner.wait()})"
         pid = int(line)
-        assert pid in launcher_pids()
+        assert pid in launcher_pids(backend)
         owner.send_signal(signal.SIGKILL)
-    wait_until(lambda: pid not in launcher_pids(), f"surfnet.js {pid} to exit after its owner was SIGKILLed")
+    wait_until(
+        lambda: pid not in launcher_pids(backend), f"{backend} {pid} to exit after its owner was SIGKILLed"
+    )
 
 
 def test_launcher_exits_with_its_parent(surfpool_launcher: None) -> None:
@@ -262,17 +272,3 @@ async def test_solana_test_validator_absent_is_a_clear_error(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(LocalnetError, match="solana-test-validator is not on PATH"):
         await Localnet(LocalnetConfig(backend="solana-test-validator")).start()
-
-
-@pytest.mark.agave
-@pytest.mark.skipif(os.environ.get("AKASH_BME_AGAVE") != "1", reason="opt-in tier: set AKASH_BME_AGAVE=1")
-async def test_solana_test_validator_backend() -> None:
-    if shutil.which("solana-test-validator") is None:
-        pytest.fail("AKASH_BME_AGAVE=1 but solana-test-validator is not on PATH")
-    async with (
-        Localnet(LocalnetConfig(backend="solana-test-validator")) as net,
-        AsyncClient(net.rpc_url) as client,
-    ):
-        pid = net.pid
-        assert (await client.get_balance(net.payer.pubkey())).value > 0
-    assert not group_members(pid)

@@ -30,6 +30,7 @@ from typing import Literal, Self
 
 from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Confirmed
 from solana.rpc.core import RPCException
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
@@ -50,6 +51,8 @@ __all__ = [
 Backend = Literal["surfpool", "solana-test-validator"]
 BlockProduction = Literal["clock", "transaction", "manual"]
 
+DISABLE_SBPF_V0_V1_V2_DEPLOYMENT = "B8JJXCy5amZyWG9r7EnUYLwzXSXTxG7GZ1qZ1qggo83g"
+"""Agave's feature `disable_sbpf_v0_v1_v2_deployment` (SIMD-0500)."""
 _PR_SET_PDEATHSIG = 1
 _POLL_SECONDS = 0.05
 _LIVE: set[subprocess.Popen[bytes]] = set()
@@ -275,6 +278,9 @@ class Localnet:
             "--faucet-port", str(_free_port()),
             "--gossip-port", str(_free_port()),
             "--mint", str(payer.pubkey()),
+            # The test validator activates every feature it knows; SIMD-0500 (only SBPFv3 programs may be
+            # deployed) is not active on mainnet, and our program is SBPFv0 (README: design decisions).
+            "--deactivate-feature", DISABLE_SBPF_V0_V1_V2_DEPLOYMENT,
         ]  # fmt: skip
         self._spawn(argv, log_path, pipe_stdout=False)
         return f"http://127.0.0.1:{rpc_port}", f"ws://127.0.0.1:{rpc_port + 1}", payer
@@ -294,9 +300,12 @@ class Localnet:
         return proc
 
     async def _wait_healthy(self, rpc_url: str, ws_url: str, deadline: float) -> None:
+        """Until the node answers; a validator also until it has confirmed a slot past genesis (at slot 0
+        it is healthy but refuses to simulate any transaction from the funded payer)."""
         proc = self._proc
         assert proc is not None
-        while not await is_healthy(rpc_url, ws_url):
+        past_genesis = self.config.backend == "solana-test-validator"
+        while not await is_healthy(rpc_url, ws_url, min_confirmed_slot=1 if past_genesis else 0):
             if proc.poll() is not None:
                 raise LocalnetError(f"{self.config.backend} exited with code {proc.returncode}")
             if time.monotonic() > deadline:
@@ -314,11 +323,14 @@ class Localnet:
                 path.unlink(missing_ok=True)
 
 
-async def is_healthy(rpc_url: str, ws_url: str, timeout: float = 2.0) -> bool:
-    """JSON-RPC `getHealth` answers "ok" and the websocket accepts a connection."""
+async def is_healthy(rpc_url: str, ws_url: str, timeout: float = 2.0, *, min_confirmed_slot: int = 0) -> bool:
+    """JSON-RPC `getHealth` answers "ok", the confirmed slot is at least `min_confirmed_slot`, and the
+    websocket accepts a connection."""
     try:
         async with AsyncClient(rpc_url, timeout=timeout, max_transport_retries=0) as client:
             if not await client.is_connected():
+                return False
+            if min_confirmed_slot and (await client.get_slot(Confirmed)).value < min_confirmed_slot:
                 return False
         async with ws_connect(ws_url, open_timeout=timeout):
             return True
