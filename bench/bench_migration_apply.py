@@ -1,10 +1,11 @@
 """Apply and verify throughput for the issue's fixture (200 providers, 2,000 leases, 10,000 balances by
-default), in-process on LiteSVM (the program's own cost plus ours) or on a Surfpool localnet (adds the RPC
-and Surfpool's per-transaction cost), with an estimate for a mainnet-sized migration.
+default), in-process on LiteSVM (the program's own cost plus ours), on a Surfpool localnet (adds the RPC
+and Surfpool's per-transaction cost) or on a real Agave solana-test-validator (400 ms slots, real
+confirmations), with an estimate for a mainnet-sized migration.
 
-    python bench/bench_migration_apply.py [--backend in-process|surfpool] [--providers N --leases N
-                                           --balances N --concurrency N --skip-preflight --mainnet-actions N
-                                           --confirm-latency SECONDS]
+    python bench/bench_migration_apply.py [--backend in-process|surfpool|solana-test-validator]
+        [--providers N --leases N --balances N --concurrency N --skip-preflight --mainnet-actions N
+         --confirm-latency SECONDS]
 
 Prints actions/s, transactions/s, totals and wall time; nothing is asserted.
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "migratio
 from akash_bme._client import BmeClient
 from akash_bme.bootstrap import bootstrap
 from akash_bme.connection import RpcConnection
-from akash_bme.localnet import Localnet
+from akash_bme.localnet import Localnet, LocalnetConfig
 from akash_bme.migration import Plan, apply_plan, build_plan, load_address_map, read_source, verify_plan
 from akash_bme.testing import in_process_world
 from gen_fixture import write_fixture
@@ -41,7 +42,10 @@ async def cluster(backend: str) -> AsyncIterator[tuple[BmeClient, Keypair]]:
         world = await in_process_world()
         yield world.client, world.authority
         return
-    async with Localnet() as net, RpcConnection(net.rpc_url, net.ws_url) as conn:
+    async with (
+        Localnet(LocalnetConfig(backend=backend)) as net,
+        RpcConnection(net.rpc_url, net.ws_url) as conn,
+    ):
         booted = await bootstrap(conn, net.payer)
         yield booted.client, net.payer
 
@@ -104,7 +108,9 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=("in-process", "surfpool"), default="in-process")
+    parser.add_argument(
+        "--backend", choices=("in-process", "surfpool", "solana-test-validator"), default="in-process"
+    )
     parser.add_argument("--providers", type=int, default=200)
     parser.add_argument("--leases", type=int, default=2000)
     parser.add_argument("--balances", type=int, default=10_000)

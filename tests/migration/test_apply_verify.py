@@ -1,5 +1,6 @@
-"""apply, verify and finalize on a Surfpool localnet: a clean migration, a rerun that does nothing, a run
-killed with SIGKILL and resumed, tampering caught by verify, refused inputs, and finalize.
+"""apply, verify and finalize on a localnet (Surfpool; solana-test-validator too in the agave tier): a
+clean migration, a rerun that does nothing, a run killed with SIGKILL and resumed, tampering caught by
+verify, refused inputs, and finalize.
 
 `initialize` runs once per cluster and the program id is fixed, so each scenario starts its own localnet.
 The fixtures are smaller than the issue's full-size one (that one is run by bench/bench_migration_apply.py).
@@ -25,7 +26,7 @@ from akash_bme import generated as g
 from akash_bme._client import BmeClient
 from akash_bme.bootstrap import bootstrap
 from akash_bme.connection import Memcmp, RpcConnection
-from akash_bme.localnet import Localnet
+from akash_bme.localnet import Backend, Localnet, LocalnetConfig
 from akash_bme.migration import (
     ApplyError,
     MigrationNotVerified,
@@ -71,8 +72,11 @@ def make_plan(directory: Path, **sizes: int) -> Plan:
     return build_plan(read_source(paths.genesis), load_address_map(paths.address_map), **CONVERSIONS)
 
 
-async def start_cluster(tmp: Path, plan: Plan) -> AsyncIterator[Cluster]:
-    async with Localnet() as net, RpcConnection(net.rpc_url, net.ws_url) as conn:
+async def start_cluster(tmp: Path, plan: Plan, backend: Backend) -> AsyncIterator[Cluster]:
+    async with (
+        Localnet(LocalnetConfig(backend=backend)) as net,
+        RpcConnection(net.rpc_url, net.ws_url) as conn,
+    ):
         booted = await bootstrap(conn, net.payer)
         plan_file = tmp / "plan.json"
         plan_file.write_text(plan_to_json(plan))
@@ -82,12 +86,10 @@ async def start_cluster(tmp: Path, plan: Plan) -> AsyncIterator[Cluster]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def cluster(
-    surfpool_launcher: None, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Cluster]:
+async def cluster(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
     tmp = tmp_path_factory.mktemp("apply")
     plan = make_plan(tmp / "fixture", providers=20, leases=150, balances=400, seed=7)
-    async for cluster in start_cluster(tmp, plan):
+    async for cluster in start_cluster(tmp, plan, backend):
         yield cluster
 
 
@@ -186,7 +188,9 @@ async def test_cli_verify_passes(cluster: Cluster) -> None:
     assert json.loads(result.stdout)["ok"] is True
 
 
-async def test_tampering_is_caught_and_blocks_finalize(cluster: Cluster) -> None:
+async def test_tampering_is_caught_and_blocks_finalize(cluster: Cluster, backend: Backend) -> None:
+    if backend != "surfpool":
+        pytest.skip("tampering uses surfnet_setAccount, a Surfpool cheatcode")
     client, plan = cluster.client, cluster.plan
     target = plan.leases[len(plan.leases) // 2]
     address = client.lease_address(
@@ -248,12 +252,10 @@ async def set_account(rpc_url: str, address: Pubkey, lamports: int, data: bytes,
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def crash_cluster(
-    surfpool_launcher: None, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Cluster]:
+async def crash_cluster(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
     tmp = tmp_path_factory.mktemp("crash")
     plan = make_plan(tmp / "fixture", providers=10, leases=80, balances=200, seed=11)
-    async for cluster in start_cluster(tmp, plan):
+    async for cluster in start_cluster(tmp, plan, backend):
         yield cluster
 
 
