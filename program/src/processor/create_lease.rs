@@ -3,7 +3,7 @@ use crate::idl::{event, Error};
 use crate::processor::shared::args::Args;
 use crate::processor::shared::burn::{burn_for_deposit, Burn};
 use crate::processor::shared::checks::{
-    akt_mint, config, price_feed, signer, system_program, token_account, token_program, writable,
+    akt_mint, signer, system_program, token_account, token_program, unpaused_config_and_feed, writable,
 };
 use crate::processor::shared::lease::{expect_new_lease, open_lease, LeaseId, NewLease};
 use crate::processor::shared::status::{evaluate, store};
@@ -32,11 +32,7 @@ pub fn process_create_lease(input: &Input) -> ProgramResult {
     writable(tenant)?;
     token_program(token)?;
     system_program(system)?;
-    let config = config(config_account, program_id, true)?;
-    if config.paused != 0 {
-        return Err(Error::Paused.into());
-    }
-    let feed = price_feed(feed_account, program_id, config)?;
+    let (config, feed) = unpaused_config_and_feed(config_account, feed_account, program_id)?;
     writable(provider_account)?;
     let provider = load::<Provider>(provider_account, program_id)?;
     if provider.active == 0 {

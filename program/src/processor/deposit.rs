@@ -2,7 +2,9 @@ use crate::error::{OrOverflow, ProgramResult};
 use crate::idl::{event, Error};
 use crate::processor::shared::args::Args;
 use crate::processor::shared::burn::{burn_for_deposit, Burn};
-use crate::processor::shared::checks::{akt_mint, config, price_feed, signer, token_account, token_program, writable};
+use crate::processor::shared::checks::{
+    akt_mint, signer, token_account, token_program, unpaused_config_and_feed, writable,
+};
 use crate::processor::shared::settle::settle;
 use crate::processor::shared::status::{evaluate, store};
 use crate::state::{load, Lease, LeaseState};
@@ -22,11 +24,7 @@ pub fn process_deposit(input: &Input) -> ProgramResult {
 
     signer(depositor)?;
     token_program(token)?;
-    let config = config(config_account, program_id, true)?;
-    if config.paused != 0 {
-        return Err(Error::Paused.into());
-    }
-    let feed = price_feed(feed_account, program_id, config)?;
+    let (config, feed) = unpaused_config_and_feed(config_account, feed_account, program_id)?;
     writable(lease_account)?;
     let lease = load::<Lease>(lease_account, program_id)?;
     akt_mint(mint, config)?;

@@ -1,7 +1,7 @@
 use crate::error::{OrOverflow, ProgramResult};
 use crate::idl::{event, Error};
 use crate::processor::shared::args::Args;
-use crate::processor::shared::checks::{akt_mint, config, price_feed, signer, token_account, token_program};
+use crate::processor::shared::checks::{akt_mint, signer, token_account, token_program, unpaused_config_and_feed};
 use crate::processor::shared::status::refresh;
 use crate::sys::account::Input;
 use crate::sys::cpi::token_burn;
@@ -21,11 +21,7 @@ pub fn process_fund_vault(input: &Input) -> ProgramResult {
 
     signer(funder)?;
     token_program(token)?;
-    let config = config(config_account, program_id, true)?;
-    if config.paused != 0 {
-        return Err(Error::Paused.into());
-    }
-    let feed = price_feed(feed_account, program_id, config)?;
+    let (config, feed) = unpaused_config_and_feed(config_account, feed_account, program_id)?;
     akt_mint(mint, config)?;
     token_account(funder_akt, &config.akt_mint, Some(funder.key()))?;
     if amount == 0 {

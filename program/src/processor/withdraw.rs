@@ -3,7 +3,7 @@ use crate::idl::Error;
 use crate::math::quote_redeem;
 use crate::processor::shared::args::Args;
 use crate::processor::shared::checks::{
-    akt_mint, config, mint_authority, price_feed, signer, token_account, token_program, writable,
+    akt_mint, mint_authority, signer, token_account, token_program, unpaused_config_and_feed, writable,
 };
 use crate::processor::shared::redeem::{pay_provider, MintAccounts, ProviderPayout};
 use crate::processor::shared::settle::settle;
@@ -26,11 +26,7 @@ pub fn process_withdraw(input: &Input) -> ProgramResult {
 
     signer(owner)?;
     token_program(token)?;
-    let config = config(config_account, program_id, true)?;
-    if config.paused != 0 {
-        return Err(Error::Paused.into());
-    }
-    let feed = price_feed(feed_account, program_id, config)?;
+    let (config, feed) = unpaused_config_and_feed(config_account, feed_account, program_id)?;
     writable(provider_account)?;
     let provider = load::<Provider>(provider_account, program_id)?;
     if !keys_eq(&provider.owner, owner.key()) {

@@ -61,6 +61,20 @@ pub fn config<'a>(account: &'a Account, program_id: &Pubkey, write: bool) -> Res
     load::<Config>(account, program_id)
 }
 
+/// The writable config, refused while paused, and its price feed: how every gated user instruction starts.
+pub fn unpaused_config_and_feed<'a>(
+    config_account: &'a Account,
+    feed_account: &'a Account,
+    program_id: &Pubkey,
+) -> Result<(&'a mut Config, &'a mut PriceFeed), Error> {
+    let config = config(config_account, program_id, true)?;
+    if config.paused != 0 {
+        return Err(Error::Paused);
+    }
+    let feed = price_feed(feed_account, program_id, config)?;
+    Ok((config, feed))
+}
+
 /// The price feed of the config's AKT mint.
 pub fn price_feed<'a>(account: &'a Account, program_id: &Pubkey, config: &Config) -> Result<&'a mut PriceFeed, Error> {
     let feed = load::<PriceFeed>(account, program_id)?;
