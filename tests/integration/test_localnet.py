@@ -48,7 +48,7 @@ NODE_MARKERS: dict[Backend, bytes] = {
 }
 
 
-def launcher_pids(backend: Backend = "surfpool") -> set[int]:
+def node_pids(backend: Backend = "surfpool") -> set[int]:
     """Live (non-zombie) processes running the node of `backend` (surfnet.js for Surfpool), from /proc."""
     found = set()
     for entry in Path("/proc").iterdir():
@@ -152,20 +152,20 @@ async def test_given_payer_fixed_ports_and_airdrop(
 async def test_stop_leaves_no_process(surfpool_launcher: None) -> None:
     net = Localnet()
     info = await net.start()
-    assert info.pid in launcher_pids()
+    assert info.pid in node_pids()
     assert info.log_path.read_text()  # the launcher logs there
     await net.stop()
-    assert info.pid not in launcher_pids()
+    assert info.pid not in node_pids()
     assert not group_members(info.pid)
     with pytest.raises(LocalnetError):
         _ = net.rpc_url
 
 
 async def test_bad_option_fails_with_log_and_leaves_nothing(surfpool_launcher: None) -> None:
-    before = launcher_pids()
+    before = node_pids()
     with pytest.raises(LocalnetError, match="non-negative integer"):
         await Localnet(LocalnetConfig(slot_time_ms=-1)).start()
-    assert launcher_pids() <= before
+    assert node_pids() <= before
 
 
 async def test_state_round_trip(backend: Backend, tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ async def test_state_round_trip(backend: Backend, tmp_path: Path) -> None:
         stopped = await down(tmp_path)
     assert stopped is not None
     assert stopped.pid == info.pid
-    assert info.pid not in launcher_pids(backend)
+    assert info.pid not in node_pids(backend)
     assert read_state(tmp_path) is None
     assert not (await status(tmp_path)).running
     assert await down(tmp_path) is None
@@ -208,7 +208,7 @@ async def test_up_outlives_the_command_that_ran_it(surfpool_launcher: None, tmp_
     finally:
         stopped = await down(tmp_path)
     assert stopped is not None
-    wait_until(lambda: stopped.pid not in launcher_pids(), f"surfnet.js {stopped.pid} to exit after down")
+    wait_until(lambda: stopped.pid not in node_pids(), f"surfnet.js {stopped.pid} to exit after down")
 
 
 async def test_down_ignores_a_recycled_pid(surfpool_launcher: None, tmp_path: Path) -> None:
@@ -248,10 +248,10 @@ def test_killed_owner_leaves_no_process(backend: Backend) -> None:
         line = owner.stdout.readline()
         assert line, f"the owner exited before the localnet started (code {owner.wait()})"
         pid = int(line)
-        assert pid in launcher_pids(backend)
+        assert pid in node_pids(backend)
         owner.send_signal(signal.SIGKILL)
     wait_until(
-        lambda: pid not in launcher_pids(backend), f"{backend} {pid} to exit after its owner was SIGKILLed"
+        lambda: pid not in node_pids(backend), f"{backend} {pid} to exit after its owner was SIGKILLed"
     )
 
 
@@ -263,7 +263,7 @@ def test_launcher_exits_with_its_parent(surfpool_launcher: None) -> None:
         assert shell.stdout is not None
         pid = json.loads(shell.stdout.readline())["pid"]
         shell.send_signal(signal.SIGKILL)
-    wait_until(lambda: pid not in launcher_pids(), f"surfnet.js {pid} to exit after its parent shell died")
+    wait_until(lambda: pid not in node_pids(), f"surfnet.js {pid} to exit after its parent shell died")
 
 
 async def test_solana_test_validator_absent_is_a_clear_error(
